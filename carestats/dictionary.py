@@ -1,0 +1,228 @@
+"""The data dictionary (expectations/data_dictionary.yaml), loaded once and expanded for an edition.
+
+Everything that names, orders, types or describes a published field reads it through this module, so
+the CSV header, the definitions file, the workbook and the quality suites cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DICTIONARY_PATH = Path(__file__).resolve().parent.parent / "expectations" / "data_dictionary.yaml"
+FINANCIAL_YEAR_PLACEHOLDER = "{fy}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One published column, with any {fy} placeholder already filled in."""
+
+    name: str
+    type: str
+    definition: str
+    allowed: tuple[Any, ...] | None = None
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    required: bool = False
+    unique: bool = False
+    withheld: bool = False
+    blank_for: tuple[str, ...] = ()
+    template: str | None = None  # the dictionary's name for a financial-year column, e.g. Complaints_upheld_{fy}
+
+    @property
+    def disclosure_note(self) -> str:
+        if self.withheld:
+            return "Withheld: always blank in published files."
+        if self.blank_for:
+            return "Blank for " + " and ".join(g.replace("_", " ") for g in self.blank_for) + "."
+        return ""
+
+
+@dataclass(frozen=True)
+class ExtractTable:
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: dict[str, dict[str, Any]]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c for c, spec in self.columns.items() if spec.get("required")]
+
+    def columns_of_type(self, kind: str) -> list[str]:
+        return [c for c, spec in self.columns.items() if spec.get("type") == kind]
+
+
+@dataclass(frozen=True)
+class DataDictionary:
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def reference(self) -> dict[str, Any]:
+        return self.raw["reference"]
+
+    @property
+    def council_areas(self) -> list[str]:
+        return list(self.reference["council_areas"])
+
+    @property
+    def health_boards(self) -> list[str]:
+        return list(self.reference["health_boards"])
+
+    @property
+    def care_services(self) -> dict[str, dict[str, Any]]:
+        return self.reference["care_services"]
+
+    @property
+    def key_questions(self) -> list[str]:
+        return list(self.reference["key_questions"])
+
+    @property
+    def subtypes(self) -> list[str]:
+        return [s for spec in self.care_services.values() for s in spec.get("subtypes", [])]
+
+    @property
+    def grades(self) -> list[int]:
+        return sorted(self.reference["grades"])
+
+    def graded_key_questions(self, care_service: str, subtype: str | None = None) -> list[str]:
+        """The key questions a service of this type (and subtype) is graded on."""
+        spec = self.care_services[care_service]
+        by_subtype = spec.get("subtype_graded_key_questions", {})
+        if subtype in by_subtype:
+            return list(by_subtype[subtype])
+        return list(self.reference["graded_key_questions"][spec["kind"]])
+
+    def client_group(self, care_service: str, subtype: str | None = None) -> str:
+        spec = self.care_services[care_service]
+        return spec.get("subtype_client_group", {}).get(subtype, spec["client_group"])
+
+    def extract_table(self, name: str) -> ExtractTable:
+        spec = self.raw["register_extract"][name]
+        return ExtractTable(name, spec["description"], tuple(spec["key"]), spec["columns"])
+
+    @property
+    def extract_tables(self) -> list[str]:
+        return list(self.raw["register_extract"])
+
+    @property
+    def disclosure_groups(self) -> dict[str, dict[str, list[str]]]:
+        return self.raw["datastore"]["disclosure_groups"]
+
+    @property
+    def datastore_title(self) -> str:
+        return self.raw["datastore"]["title"]
+
+    @property
+    def licence(self) -> str:
+        return self.raw["datastore"]["licence"]
+
+    def allowed_values(self, allowed: Any) -> tuple[Any, ...] | None:
+        """Resolve an `allowed` entry: a literal list, or the name of a reference list."""
+        if allowed is None:
+            return None
+        if isinstance(allowed, list):
+            return tuple(allowed)
+        named = {
+            "care_services": list(self.care_services),
+            "subtypes": self.subtypes,
+            "grades": self.grades,
+        }
+        values = named.get(allowed, self.reference.get(allowed))
+        if values is None:
+            raise KeyError(f"data dictionary: no reference list called {allowed!r}")
+        return tuple(values)
+
+    def datastore_columns(self, as_at: dt.date | None = None) -> list[Column]:
+        """Published columns in order; financial-year groups expand for the edition date.
+
+        Without an edition date the groups stay as templates (e.g. Complaints_upheld_{fy}), which is
+        how a file of unknown date is described.
+        """
+        columns: list[Column] = []
+        for spec in self.raw["datastore"]["columns"]:
+            if FINANCIAL_YEAR_PLACEHOLDER in spec["name"] and as_at is not None:
+                for fy in financial_years(as_at):
+                    columns.append(self._column(spec, fy))
+            else:
+                columns.append(self._column(spec, None))
+        return columns
+
+    def datastore_column_names(self, as_at: dt.date | None = None) -> list[str]:
+        return [c.name for c in self.datastore_columns(as_at)]
+
+    def _column(self, spec: dict[str, Any], fy: str | None) -> Column:
+        disclosure = spec.get("disclosure")
+        name, definition = spec["name"], spec["definition"]
+        template = None
+        if fy is not None:
+            template = name
+            name = name.replace(FINANCIAL_YEAR_PLACEHOLDER, fy)
+            definition = definition.replace("{fy_long}", financial_year_long(fy))
+        else:
+            definition = definition.replace("{fy_long}", "YYYY-YY")
+        return Column(
+            name=name,
+            type=spec["type"],
+            definition=definition,
+            allowed=self.allowed_values(spec.get("allowed")),
+            pattern=spec.get("pattern"),
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
+            required=bool(spec.get("required", False)),
+            unique=bool(spec.get("unique", False)),
+            withheld=disclosure == "withheld",
+            blank_for=tuple(disclosure.get("blank_for", ())) if isinstance(disclosure, dict) else (),
+            template=template,
+        )
+
+    def column_for_name(self, name: str) -> Column | None:
+        """The dictionary's column for a published name, matching YYZZ financial-year names too."""
+        for spec in self.raw["datastore"]["columns"]:
+            template = spec["name"]
+            if template == name:
+                return self._column(spec, None)
+            if FINANCIAL_YEAR_PLACEHOLDER in template:
+                regex = "^" + re.escape(template).replace(re.escape(FINANCIAL_YEAR_PLACEHOLDER), r"(\d{4})") + "$"
+                match = re.match(regex, name)
+                if match and _is_financial_year_label(match.group(1)):
+                    return self._column(spec, match.group(1))
+        return None
+
+
+def _is_financial_year_label(label: str) -> bool:
+    return (int(label[:2]) + 1) % 100 == int(label[2:])
+
+
+def financial_year_start(day: dt.date) -> int:
+    """Calendar year in which the financial year (April to March) containing `day` starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_label(start_year: int) -> str:
+    return f"{start_year % 100:02d}{(start_year + 1) % 100:02d}"
+
+
+def financial_year_long(label: str) -> str:
+    start = int(label[:2])
+    century = 2000 if start < 90 else 1900
+    return f"{century + start}-{label[2:]}"
+
+
+def financial_years(as_at: dt.date) -> list[str]:
+    """The three rolling financial years an edition reports, oldest first (Aug 2025: 2324, 2425, 2526)."""
+    current = financial_year_start(as_at)
+    return [financial_year_label(year) for year in (current - 2, current - 1, current)]
+
+
+@cache
+def load_dictionary(path: Path = DICTIONARY_PATH) -> DataDictionary:
+    with open(path, encoding="utf-8") as handle:
+        return DataDictionary(yaml.safe_load(handle))
