@@ -1,0 +1,43 @@
+"""The monthly Datastore: every registered care service as at a month end, published as open data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+
+from carestats.settings import get_settings, last_month_end
+from tasks.datastore import steps as datastore
+from tasks.register import steps as register
+from tasks.storage import steps as storage
+from tasks.storage.lake import open_lake, sha256_hex
+
+
+@flow(name="publish-monthly-datastore", log_prints=True)
+def publish_monthly_datastore(as_at: dt.date | None = None, lake: str | None = None) -> dict:
+    """Publish (or rebuild exactly) the Datastore edition as at `as_at` (default: the last month end)."""
+    as_at = as_at or last_month_end()
+    lake = lake or get_settings().lake
+
+    extract = register.find_register_extract(lake, as_at)
+    tables = register.load_register_extract(lake, extract)
+    edition = datastore.build_edition(tables, as_at, extract)
+    previous = datastore.load_previous_edition(lake, as_at)
+    rendered = datastore.render_edition_files(edition, previous, extract)
+    outcome = storage.publish_folder(lake, datastore.edition_prefix(as_at), rendered.files)
+    storage.point_latest(
+        lake, datastore.DATASTORE_PREFIX, as_at.isoformat(), sha256_hex(rendered.files["manifest.json"])
+    )
+    datastore.report_edition(edition, rendered, previous, outcome.uri, outcome.changed)
+
+    return {
+        "as_at": as_at.isoformat(),
+        "edition": outcome.uri,
+        "changed": outcome.changed,
+        "register_extract": extract.extract_date.isoformat(),
+        "previous_edition": previous.as_at.isoformat() if previous else None,
+        "rows": len(edition.frame),
+        "changes": rendered.change_counts,
+        "files": {name: sha256_hex(data) for name, data in sorted(rendered.files.items())},
+        "lake": open_lake(lake).uri(),
+    }

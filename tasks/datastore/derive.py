@@ -1,0 +1,134 @@
+"""Derived Datastore columns, computed as the published file defines them.
+
+Each function takes the register tables and the edition date and returns columns indexed by CSNumber;
+`assemble_edition` puts them together in data-dictionary order. Nothing dated after the edition date is
+used, so any past edition can be rebuilt exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from carestats.dictionary import Column, DataDictionary, financial_year_label, financial_years
+
+GRADE_COLUMNS = ["MinGrade", "MaxGrade", "GradeSpread", "MinGrade_change", "Publication_of_Latest_Grading"]
+NO_REQUIREMENTS = "Inspected but no requirements"
+
+
+def _on_or_before(frame: pd.DataFrame, column: str, as_at: dt.date, services: pd.Index) -> pd.DataFrame:
+    keep = (frame[column] <= pd.Timestamp(as_at)) & frame["CSNumber"].isin(services)
+    return frame.loc[keep]
+
+
+def _latest_per_key_question(gradings: pd.DataFrame, key_questions: list[str]) -> pd.DataFrame:
+    """Each key question's most recent grade per service: a grade stands until that question is graded again."""
+    ordered = gradings.sort_values(["CSNumber", "Publication_Date"], kind="stable")
+    columns = {}
+    for kq in key_questions:
+        graded = ordered.loc[ordered[kq].notna(), ["CSNumber", kq]]
+        columns[kq] = graded.drop_duplicates("CSNumber", keep="last").set_index("CSNumber")[kq]
+    return pd.DataFrame(columns).astype("Int64")
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def grade_spread(min_grade: pd.Series, max_grade: pd.Series) -> pd.Series:
+    low, high = _floats(min_grade), _floats(max_grade)
+    spread = pd.Series(np.where(low >= 5, "5 or 6", np.where(high <= 2, "1 or 2", "Mix")), index=min_grade.index)
+    return spread.where(min_grade.notna()).astype("string")
+
+
+def grades(gradings: pd.DataFrame, as_at: dt.date, services: pd.Index, key_questions: list[str]) -> pd.DataFrame:
+    """Latest key-question grades, MinGrade, MaxGrade, GradeSpread, MinGrade_change and publication date."""
+    published = _on_or_before(gradings, "Publication_Date", as_at, services)
+    current = _latest_per_key_question(published, key_questions)
+    latest_date = published.groupby("CSNumber")["Publication_Date"].max()
+    before_latest = published.loc[published["Publication_Date"] < published["CSNumber"].map(latest_date)]
+    previous = _latest_per_key_question(before_latest, key_questions)
+
+    result = current.reindex(services)
+    result["MinGrade"] = result[key_questions].min(axis=1, skipna=True).astype("Int64")
+    result["MaxGrade"] = result[key_questions].max(axis=1, skipna=True).astype("Int64")
+    result["GradeSpread"] = grade_spread(result["MinGrade"], result["MaxGrade"])
+    previous_min = previous.min(axis=1, skipna=True).astype("Int64").reindex(services)
+    now, before = _floats(result["MinGrade"]), _floats(previous_min)
+    change = pd.Series(np.select([now > before, now < before], ["Improve", "Decline"], default="Same"), index=services)
+    result["MinGrade_change"] = change.where(previous_min.notna() & result["MinGrade"].notna()).astype("string")
+    result["Publication_of_Latest_Grading"] = latest_date.reindex(services)
+    return result
+
+
+def last_inspection(inspections: pd.DataFrame, as_at: dt.date, services: pd.Index) -> pd.Series:
+    held = _on_or_before(inspections, "Inspection_Date", as_at, services)
+    return held.groupby("CSNumber")["Inspection_Date"].max().reindex(services).rename("Last_inspection_Date")
+
+
+def _financial_year_labels(dates: pd.Series) -> pd.Series:
+    start = dates.dt.year - (dates.dt.month < 4).astype(int)
+    return start.map(financial_year_label)
+
+
+def _in_reported_years(frame: pd.DataFrame, column: str, as_at: dt.date, services: pd.Index) -> pd.DataFrame:
+    events = _on_or_before(frame, column, as_at, services)
+    years = _financial_year_labels(events[column])
+    reported = years.isin(financial_years(as_at))
+    return events.loc[reported].assign(financial_year=years[reported])
+
+
+def counts_by_financial_year(
+    events: pd.DataFrame, date_column: str, as_at: dt.date, services: pd.Index, prefix: str
+) -> pd.DataFrame:
+    """Events per service in each reported financial year, up to the edition date; blank when none."""
+    counted = _in_reported_years(events, date_column, as_at, services)
+    table = counted.groupby(["CSNumber", "financial_year"]).size().unstack("financial_year")
+    table = table.reindex(index=services, columns=financial_years(as_at))
+    table.columns = [f"{prefix}{fy}" for fy in table.columns]
+    return table.astype("Int64")
+
+
+def requirements_by_financial_year(inspections: pd.DataFrame, as_at: dt.date, services: pd.Index) -> pd.DataFrame:
+    """"Yes" if any inspection that year made requirements, else "Inspected but no requirements"; blank if none."""
+    held = _in_reported_years(inspections, "Inspection_Date", as_at, services)
+    any_made = (held["Requirements_Made"] == "Yes").groupby([held["CSNumber"], held["financial_year"]]).any()
+    labels = any_made.map({True: "Yes", False: NO_REQUIREMENTS}).unstack("financial_year")
+    labels = labels.reindex(index=services, columns=financial_years(as_at))
+    labels.columns = [f"any_requirements_{fy}" for fy in labels.columns]
+    return labels.astype("string")
+
+
+def year_month(dates: pd.Series) -> pd.Series:
+    """Dates as the Datastore's YYYY_M text (month not zero-padded)."""
+    text = dates.dt.year.astype("Int64").astype("string") + "_" + dates.dt.month.astype("Int64").astype("string")
+    return text.astype("string")
+
+
+def assemble_edition(
+    services: pd.DataFrame, tables: dict[str, pd.DataFrame], as_at: dt.date, dictionary: DataDictionary
+) -> pd.DataFrame:
+    """The edition's rows and columns, typed, in data-dictionary order (before disclosure rules)."""
+    frame = services.set_index("CSNumber", drop=False)
+    index = frame.index
+    derived = [
+        grades(tables["gradings"], as_at, index, dictionary.key_questions),
+        last_inspection(tables["inspections"], as_at, index).to_frame(),
+        counts_by_financial_year(tables["complaints"], "Upheld_Date", as_at, index, "Complaints_upheld_"),
+        counts_by_financial_year(tables["enforcements"], "Issued_Date", as_at, index, "Enforcements_issued_"),
+        requirements_by_financial_year(tables["inspections"], as_at, index),
+        year_month(frame["Date_Registered"]).rename("Date_Reg").to_frame(),
+    ]
+    passthrough = frame.drop(columns=[c for part in derived for c in part.columns if c in frame.columns])
+    combined = pd.concat([passthrough, *derived], axis=1)
+    columns = dictionary.datastore_columns(as_at)
+    for column in columns:
+        if column.name not in combined.columns:
+            combined[column.name] = pd.Series(pd.NA, index=index, dtype=_dtype(column))
+    return combined[[c.name for c in columns]].reset_index(drop=True)
+
+
+def _dtype(column: Column) -> str:
+    return {"integer": "Int64", "decimal": "Float64", "date": "datetime64[s]"}.get(column.type, "string")

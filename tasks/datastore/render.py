@@ -1,0 +1,157 @@
+"""Turning an edition into published bytes: the CSV, its definitions, the changes file and the manifest.
+
+Every file is a pure function of its inputs, so a rerun writes the same bytes: no timestamps, stable
+row and column order, fixed encodings and line endings.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+
+from carestats.dictionary import Column
+from tasks.storage.lake import sha256_hex
+
+CSV_ENCODING = "utf-8-sig"  # a BOM, so that Excel opens the file as UTF-8
+CSV_LINE_END = "\r\n"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+GRADE_FIELDS_PREFIXES = ("KQ_", "MinGrade", "MaxGrade", "GradeSpread", "Publication_of_Latest_Grading")
+CHANGE_ORDER = ["Registered", "Cancelled", "Grades changed", "Details changed"]
+CHANGE_COLUMNS = ["Change", "CSNumber", "ServiceName", "Field", "Before", "After"]
+
+
+def neutralise_formulae(text: pd.Series) -> pd.Series:
+    """Prefix text a spreadsheet would run as a formula with an apostrophe, so it is shown, never run."""
+    risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+    return text.mask(risky, "'" + text)
+
+
+def format_decimal(values: pd.Series) -> pd.Series:
+    """Decimals as the Datastore writes them: 12.6, 7.74, and 24 rather than 24.0."""
+    text = values.astype("Float64").round(2).astype("string")
+    return text.str.replace(r"\.0$", "", regex=True)
+
+
+def published_text(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """Every column as the text the published file holds ('' for missing)."""
+    out = {}
+    for column in columns:
+        values = frame[column.name]
+        if column.type == "date":
+            text = values.dt.strftime("%d/%m/%Y").astype("string")
+        elif column.type == "decimal":
+            text = format_decimal(values)
+        elif column.type == "integer":
+            text = values.astype("Int64").astype("string")
+        else:
+            text = neutralise_formulae(values.astype("string"))
+        out[column.name] = text.fillna("")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def csv_bytes(text: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    text.to_csv(buffer, index=False, lineterminator=CSV_LINE_END, quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode(CSV_ENCODING)
+
+
+def read_published_csv(data: bytes) -> pd.DataFrame:
+    """A published CSV back as text, exactly as written ('' for blank)."""
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding=CSV_ENCODING)
+
+
+def definitions_frame(columns: list[Column]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Column": [c.name for c in columns],
+            "Type": [c.type for c in columns],
+            "Definition": [c.definition for c in columns],
+            "Allowed values": ["; ".join(str(v) for v in c.allowed) if c.allowed else "" for c in columns],
+            "Format": [c.pattern or "" for c in columns],
+            "Disclosure": [c.disclosure_note for c in columns],
+        }
+    )
+
+
+def _is_grade_field(name: str) -> bool:
+    return name.startswith(GRADE_FIELDS_PREFIXES)
+
+
+def changes_between(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
+    """Registered, cancelled, grades changed and details changed since the previous edition.
+
+    Both editions are compared as published text, on the columns they share (the financial-year
+    columns roll over every April).
+    """
+    if previous is None:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    before = previous.set_index("CSNumber", drop=False)
+    after = current.set_index("CSNumber", drop=False)
+    registered = after.index.difference(before.index)
+    cancelled = before.index.difference(after.index)
+    rows = [
+        pd.DataFrame({"Change": "Registered", "CSNumber": registered, "ServiceName": after.loc[registered, "ServiceName"].values}),
+        pd.DataFrame({"Change": "Cancelled", "CSNumber": cancelled, "ServiceName": before.loc[cancelled, "ServiceName"].values}),
+    ]
+    both = after.index.intersection(before.index)
+    shared = [c for c in after.columns if c in before.columns and c != "CSNumber"]
+    old, new = before.loc[both, shared], after.loc[both, shared]
+    for column in shared:
+        differs = old[column].values != new[column].values
+        if differs.any():
+            ids = both[differs]
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "Change": "Grades changed" if _is_grade_field(column) else "Details changed",
+                        "CSNumber": ids,
+                        "ServiceName": new.loc[ids, "ServiceName"].values,
+                        "Field": column,
+                        "Before": old.loc[ids, column].values,
+                        "After": new.loc[ids, column].values,
+                    }
+                )
+            )
+    changes = pd.concat(rows, ignore_index=True).reindex(columns=CHANGE_COLUMNS).fillna("")
+    changes["order"] = changes["Change"].map(CHANGE_ORDER.index)
+    field_order = {name: i for i, name in enumerate(current.columns)}
+    changes["field_order"] = changes["Field"].map(field_order).fillna(-1)
+    changes = changes.sort_values(["order", "CSNumber", "field_order"], kind="stable")
+    return changes[CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def change_counts(changes: pd.DataFrame) -> dict[str, int]:
+    """Services per kind of change (a service with three changed details counts once)."""
+    per_kind = changes.groupby("Change")["CSNumber"].nunique()
+    return {kind: int(per_kind.get(kind, 0)) for kind in CHANGE_ORDER}
+
+
+def manifest_bytes(
+    *,
+    as_at: dt.date,
+    extract_date: dt.date,
+    extract_files: dict[str, str],
+    code_version: str,
+    previous_edition: dict[str, str] | None,
+    row_count: int,
+    rows_by_care_service: dict[str, int],
+    changes: dict[str, int],
+    withheld_cells: dict[str, int],
+    files: dict[str, bytes],
+) -> bytes:
+    manifest = {
+        "as_at": as_at.isoformat(),
+        "register_extract": {"extract_date": extract_date.isoformat(), "files_sha256": extract_files},
+        "code_version": code_version,
+        "previous_edition": previous_edition,
+        "row_count": row_count,
+        "rows_by_care_service": rows_by_care_service,
+        "changes_since_previous_edition": changes,
+        "withheld_cells": withheld_cells,
+        "files": {name: {"sha256": sha256_hex(data), "bytes": len(data)} for name, data in sorted(files.items())},
+    }
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

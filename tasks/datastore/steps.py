@@ -1,0 +1,147 @@
+"""Prefect tasks for the Datastore stage: build an edition, render its files, tell the engineer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from carestats.dictionary import load_dictionary
+from carestats.provenance import cache_key_from, code_version
+from tasks.datastore import render
+from tasks.datastore.derive import assemble_edition
+from tasks.disclosure.rules import apply_disclosure
+from tasks.register.point_in_time import registered_on
+from tasks.register.steps import ExtractRef
+from tasks.storage.lake import open_lake, sha256_hex
+
+DATASTORE_PREFIX = "publish/datastore"
+
+
+def edition_prefix(as_at: dt.date) -> str:
+    return f"{DATASTORE_PREFIX}/{as_at.isoformat()}"
+
+
+def edition_csv_name(as_at: dt.date) -> str:
+    return f"datastore_{as_at.isoformat()}.csv"
+
+
+@dataclass(frozen=True)
+class Edition:
+    as_at: dt.date
+    frame: pd.DataFrame  # typed, disclosure rules applied, dictionary column order
+    withheld_cells: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PreviousEdition:
+    as_at: dt.date
+    text: pd.DataFrame
+    csv_sha256: str
+
+
+@dataclass(frozen=True)
+class EditionFiles:
+    files: dict[str, bytes]
+    changes: pd.DataFrame
+    change_counts: dict[str, int]
+
+
+@task(name="build-edition", cache_key_fn=cache_key_from("as_at", "extract"))
+def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date, extract: ExtractRef) -> Edition:
+    """Services registered on the edition date, with derived columns and disclosure rules applied."""
+    dictionary = load_dictionary()
+    services = registered_on(tables["services"], as_at)
+    frame = assemble_edition(services, tables, as_at, dictionary)
+    published, withheld = apply_disclosure(frame, dictionary.datastore_columns(as_at), dictionary)
+    get_run_logger().info("Edition %s: %d services registered", as_at, len(published))
+    return Edition(as_at, published, withheld)
+
+
+@task(name="load-previous-edition", retries=3, retry_delay_seconds=10)
+def load_previous_edition(lake_location: str, as_at: dt.date) -> PreviousEdition | None:
+    """The latest published edition before this one, as published text, to say what changed."""
+    lake = open_lake(lake_location)
+    earlier = [dt.date.fromisoformat(f) for f in lake.list_folders(DATASTORE_PREFIX) if _is_date(f) and f < as_at.isoformat()]
+    for previous in sorted(earlier, reverse=True):
+        key = f"{edition_prefix(previous)}/{edition_csv_name(previous)}"
+        if lake.exists(key):
+            data = lake.read_bytes(key)
+            return PreviousEdition(previous, render.read_published_csv(data), sha256_hex(data))
+    return None
+
+
+def _is_date(name: str) -> bool:
+    try:
+        dt.date.fromisoformat(name)
+        return True
+    except ValueError:
+        return False
+
+
+@task(name="render-edition-files")
+def render_edition_files(edition: Edition, previous: PreviousEdition | None, extract: ExtractRef) -> EditionFiles:
+    columns = load_dictionary().datastore_columns(edition.as_at)
+    text = render.published_text(edition.frame, columns)
+    changes = render.changes_between(previous.text if previous else None, text)
+    stamp = edition.as_at.isoformat()
+    files = {
+        edition_csv_name(edition.as_at): render.csv_bytes(text),
+        f"definitions_{stamp}.csv": render.csv_bytes(render.definitions_frame(columns)),
+        f"changes_{stamp}.csv": render.csv_bytes(changes),
+    }
+    counts = render.change_counts(changes)
+    files["manifest.json"] = render.manifest_bytes(
+        as_at=edition.as_at,
+        extract_date=extract.extract_date,
+        extract_files=dict(extract.files_sha256),
+        code_version=code_version(),
+        previous_edition={"as_at": previous.as_at.isoformat(), "csv_sha256": previous.csv_sha256} if previous else None,
+        row_count=len(text),
+        rows_by_care_service=rows_by_care_service(edition.frame),
+        changes=counts,
+        withheld_cells=edition.withheld_cells,
+        files=files,
+    )
+    return EditionFiles(files, changes, counts)
+
+
+def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:
+    return {str(k): int(v) for k, v in frame["CareService"].value_counts().sort_index().items()}
+
+
+@task(name="report-edition")
+def report_edition(edition: Edition, rendered: EditionFiles, previous: PreviousEdition | None, location: str, changed: bool) -> None:
+    """A markdown artifact that tells an engineer in the Prefect UI what this run published."""
+    counts = rows_by_care_service(edition.frame)
+    registered = rendered.changes.loc[rendered.changes["Change"] == "Registered"]
+    cancelled = rendered.changes.loc[rendered.changes["Change"] == "Cancelled"]
+    lines = [
+        f"# Datastore edition {edition.as_at}",
+        "",
+        f"**{len(edition.frame):,} registered services** published to `{location}`"
+        + ("" if changed else " (identical to what was already published: nothing rewritten)."),
+        "",
+        f"Compared with the edition of {previous.as_at}: " if previous else "No previous edition to compare with.",
+    ]
+    if previous:
+        lines += [f"- {kind}: {n:,} services" for kind, n in rendered.change_counts.items()]
+    lines += ["", "| Care service | Services |", "|---|---:|"]
+    lines += [f"| {name} | {n:,} |" for name, n in counts.items()]
+    for title, frame in (("Registered since the previous edition", registered), ("Cancelled since the previous edition", cancelled)):
+        if len(frame):
+            lines += ["", f"## {title} ({len(frame):,})", ""]
+            lines += [f"- {row.CSNumber} {row.ServiceName}" for row in frame.head(50).itertuples()]
+            if len(frame) > 50:
+                lines.append(f"- ... and {len(frame) - 50:,} more (see the changes file)")
+    lines += ["", "## Files", "", "| File | Bytes | sha256 |", "|---|---:|---|"]
+    lines += [f"| {name} | {len(data):,} | `{sha256_hex(data)}` |" for name, data in sorted(rendered.files.items())]
+    create_markdown_artifact(markdown="\n".join(lines), key="datastore-edition", description=f"Datastore {edition.as_at}")
+    create_table_artifact(
+        table=[{"CareService": k, "services": v} for k, v in counts.items()],
+        key="datastore-services-by-type",
+        description=f"Services by care service, edition {edition.as_at}",
+    )

@@ -1,0 +1,89 @@
+"""Prefect tasks for the register stage: find the extract for an edition and load it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from prefect import get_run_logger, task
+
+from carestats.dictionary import load_dictionary
+from carestats.provenance import cache_key_from
+from tasks.register.extract import (
+    REGISTER_LANDING,
+    ExtractError,
+    Problem,
+    choose_extract,
+    extract_dates,
+    parse_table,
+)
+from tasks.storage.lake import open_lake, sha256_hex
+
+
+@dataclass(frozen=True)
+class ExtractRef:
+    """An extract folder and the checksum of each of its files: what an edition is built from."""
+
+    extract_date: dt.date
+    files_sha256: tuple[tuple[str, str], ...]
+
+    @property
+    def folder(self) -> str:
+        return f"{REGISTER_LANDING}/{self.extract_date.isoformat()}"
+
+    def __str__(self) -> str:
+        return f"{self.extract_date}:" + ",".join(f"{name}={digest}" for name, digest in self.files_sha256)
+
+
+def not_a_data_problem(task, task_run, state) -> bool:
+    """Retry I/O failures, never a bad extract: reading it again will not fix it."""
+    try:
+        state.result()
+    except ExtractError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(name="find-register-extract", retries=3, retry_delay_seconds=10)
+def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
+    lake = open_lake(lake_location)
+    chosen = choose_extract(extract_dates(lake.list_folders(REGISTER_LANDING)), as_at)
+    folder = f"{REGISTER_LANDING}/{chosen.isoformat()}"
+    files = tuple((key.rsplit("/", 1)[1], sha256_hex(lake.read_bytes(key))) for key in lake.list_keys(folder))
+    get_run_logger().info("Edition %s uses the register extract of %s (%d files)", as_at, chosen, len(files))
+    return ExtractRef(chosen, files)
+
+
+@task(
+    name="load-register-extract",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=not_a_data_problem,
+    cache_key_fn=cache_key_from("extract"),
+)
+def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, pd.DataFrame]:
+    """Every table, typed and normalised; a bad extract is quarantined whole with a report of its problems."""
+    lake, dictionary, logger = open_lake(lake_location), load_dictionary(), get_run_logger()
+    tables, problems, raw = {}, [], {}
+    for name in dictionary.extract_tables:
+        key = f"{extract.folder}/{name}.csv"
+        if not lake.exists(key):
+            raise ExtractError([Problem(key, None, None, None, "table missing from the extract")])
+        raw[name] = lake.read_bytes(key)
+        decoded = parse_table(raw[name], f"{name}.csv", dictionary.extract_table(name), dictionary)
+        logger.info("%s.csv: %d rows, %s", name, len(decoded.frame), decoded.encoding)
+        tables[name], problems = decoded.frame, problems + decoded.problems
+    if problems:
+        quarantine = f"quarantine/register/{extract.extract_date.isoformat()}"
+        for name, data in raw.items():
+            lake.write_bytes(f"{quarantine}/{name}.csv", data)
+        report = {"extract": str(extract), "problems": [p.__dict__ for p in problems]}
+        lake.write_bytes(f"{quarantine}/problems.json", json.dumps(report, indent=2, default=str).encode())
+        logger.error("Register extract quarantined at %s", lake.uri(quarantine))
+        raise ExtractError(problems)
+    return tables
+

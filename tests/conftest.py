@@ -1,0 +1,68 @@
+"""Session-wide test services: one Prefect test harness, one moto S3 server over real HTTP."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import pytest  # noqa: E402
+
+SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE_EXTRACT = SHARED_REFERENCE / "ci_datastore_subset_2025-08-31.csv"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """The Prefect API for flow tests: started once per session, heartbeats off (they cost 1 s a flow)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A moto S3 server on a random loopback port, reached by boto3 over HTTP like any S3 endpoint."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+    os.environ.update(
+        AWS_ENDPOINT_URL_S3=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="eu-west-2"
+    )
+    yield endpoint
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, request):
+    """A fresh bucket for one test; yields its s3:// lake URL."""
+    import boto3
+
+    name = "lake-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
+    boto3.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    return f"s3://{name}/carestats"
+
+
+@pytest.fixture
+def reference_extract() -> Path:
+    """The real Datastore extract from ../shared (never copied into the repository)."""
+    if not REFERENCE_EXTRACT.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{REFERENCE_EXTRACT} is missing in CI")
+        pytest.skip("the shared reference extract is not beside this checkout")
+    return REFERENCE_EXTRACT
