@@ -48,7 +48,7 @@ def grades(gradings: pd.DataFrame, as_at: dt.date, services: pd.Index, key_quest
     published = _on_or_before(gradings, "Publication_Date", as_at, services)
     current = _latest_per_key_question(published, key_questions)
     latest_date = published.groupby("CSNumber")["Publication_Date"].max()
-    before_latest = published.loc[published["Publication_Date"] < published["CSNumber"].map(latest_date)]
+    before_latest = published.loc[published["Publication_Date"] < published.groupby("CSNumber")["Publication_Date"].transform("max")]
     previous = _latest_per_key_question(before_latest, key_questions)
 
     result = current.reindex(services)

@@ -45,6 +45,7 @@ class PreviousEdition:
 
 @dataclass(frozen=True)
 class EditionFiles:
+    text: pd.DataFrame  # the edition exactly as the CSV holds it
     files: dict[str, bytes]
     changes: pd.DataFrame
     change_counts: dict[str, int]
@@ -106,7 +107,7 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None, ext
         withheld_cells=edition.withheld_cells,
         files=files,
     )
-    return EditionFiles(files, changes, counts)
+    return EditionFiles(text, files, changes, counts)
 
 
 def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:

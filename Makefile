@@ -1,0 +1,40 @@
+# carestats: `make demo` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export CARESTATS_LAKE ?= $(CURDIR)/data
+
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen
+# The two most recent month ends: the demo publishes both, so the second edition's changes file has something to say.
+LAST_MONTH_END := $(shell date -d "$$(date +%Y-%m-01) -1 day" +%F)
+PREVIOUS_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END)" +%Y-%m-01) -1 day" +%F)
+
+.PHONY: help install demo test bench bench-quick clean
+
+help:
+	@echo "make demo         install, simulate the register, publish the last two monthly Datastore editions"
+	@echo "make test         install and run the whole test suite"
+	@echo "make bench        benchmarks at 1x, 10x and 100x Scotland's scale (writes docs/benchmarks.md)"
+	@echo "make bench-quick  the 1x benchmark alone"
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --quiet
+
+demo: install
+	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 2
+	$(RUN) carestats publish-datastore --as-at $(PREVIOUS_MONTH_END)
+	$(RUN) carestats publish-datastore --as-at $(LAST_MONTH_END)
+	@echo
+	@echo "Outputs are under $(CARESTATS_LAKE)/publish/datastore/ (one folder per edition):"
+	@ls -1 $(CARESTATS_LAKE)/publish/datastore/$(LAST_MONTH_END)
+
+test: install
+	$(RUN) pytest
+
+clean:
+	rm -rf .prefect data .pytest_cache

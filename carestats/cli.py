@@ -1,0 +1,110 @@
+"""The `carestats` command: the same flows the deployments run, for people at a terminal.
+
+Every command prints a short human summary, or with --json one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(
+    help="carestats: the care regulator's data platform (Datastore publication, annual returns, quality gates).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+LakeOption = Annotated[
+    str | None, typer.Option("--lake", help="Lake folder or s3://bucket/prefix (default: $CARESTATS_LAKE or ./data).")
+]
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from error
+
+
+def emit(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, sort_keys=True, default=str))
+    else:
+        typer.echo("\n".join(lines))
+
+
+def fail(message: str, as_json: bool, code: int = 1) -> None:
+    if as_json:
+        typer.echo(json.dumps({"error": message}, indent=2))
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+@app.command("publish-datastore")
+def publish_datastore(
+    as_at: Annotated[
+        str | None, typer.Option("--as-at", help="Edition date, a month end (default: the last month end).")
+    ] = None,
+    lake: LakeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Publish (or rebuild exactly) the monthly Datastore edition as at a date."""
+    from flows.publish_datastore import publish_monthly_datastore
+    from tasks.register.extract import ExtractError
+
+    try:
+        summary = publish_monthly_datastore(as_at=parse_date(as_at) if as_at else None, lake=lake)
+    except (ExtractError, FileNotFoundError) as error:
+        fail(str(error), as_json)
+    lines = [
+        f"Datastore {summary['as_at']}: {summary['rows']:,} services, from the register extract of {summary['register_extract']}",
+        f"Published to {summary['edition']}" + ("" if summary["changed"] else " (unchanged: identical bytes already there)"),
+        *[f"  {name}  sha256 {digest}" for name, digest in summary["files"].items()],
+    ]
+    emit(summary, as_json, lines)
+
+
+@app.command()
+def simulate(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same bytes.")] = 2025,
+    scale: Annotated[float, typer.Option(help="1.0 is Scotland (about 10,700 services); up to 100.")] = 1.0,
+    until: Annotated[str | None, typer.Option(help="Last month end to write an extract for (default: last month end).")] = None,
+    months: Annotated[int, typer.Option(help="How many month ends, ending at --until, get an extract.")] = 2,
+    messy: Annotated[bool, typer.Option(help="Write the real exports' mess (BOMs, cp1252, CRLF, NA, council spellings).")] = True,
+    lake: LakeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write synthetic register extracts, as the operational system lands them, for months ending at --until."""
+    from carestats.settings import get_settings, last_month_end
+    from carestats.simulate import extract_tables, month_end_extract_dates, render_extract, simulate_history
+    from tasks.register.extract import REGISTER_LANDING
+    from tasks.storage.lake import open_lake, sha256_hex
+
+    if not 0 < scale <= 100:
+        fail("--scale must be above 0 and at most 100", as_json, code=2)
+    last = parse_date(until) if until else last_month_end()
+    store = open_lake(lake or get_settings().lake)
+    history = simulate_history(seed=seed, scale=scale, until=last + dt.timedelta(days=31))
+    written: dict[str, dict[str, str]] = {}
+    for as_at, extract_date in month_end_extract_dates(last, months):
+        files = render_extract(extract_tables(history, extract_date), extract_date, seed=seed, messy=messy)
+        folder = f"{REGISTER_LANDING}/{extract_date.isoformat()}"
+        for name, data in files.items():
+            store.write_bytes(f"{folder}/{name}", data)
+        written[extract_date.isoformat()] = {name: sha256_hex(data) for name, data in sorted(files.items())}
+    summary = {"lake": store.uri(), "seed": seed, "scale": scale, "extracts": written}
+    emit(summary, as_json, [f"Wrote {len(written)} register extracts under {store.uri(REGISTER_LANDING)}:"] + [f"  {d}" for d in written])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
