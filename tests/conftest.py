@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -49,11 +50,11 @@ def s3_endpoint():
 
 
 @pytest.fixture
-def s3_bucket(s3_endpoint, request):
+def s3_bucket(s3_endpoint):
     """A fresh bucket for one test; yields its s3:// lake URL."""
     import boto3
 
-    name = "lake-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
+    name = f"lake-{uuid.uuid4().hex[:16]}"
     boto3.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
     return f"s3://{name}/carestats"
 

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from carestats.dictionary import load_dictionary
+from tasks.storage.lake import open_lake
 
 DEFAULT_SERVICE = {
     "CareService": "Care Home Service",
@@ -48,10 +49,10 @@ def table_bytes(table: str, rows: list[dict[str, str]], encoding: str = "utf-8",
     return buffer.getvalue().encode(encoding)
 
 
-def write_extract(lake_root: Path, extract_date: dt.date | str, **tables: list[dict[str, str]]) -> Path:
+def write_extract(lake: str | Path, extract_date: dt.date | str, **tables: list[dict[str, str]]) -> str:
     """Write every extract table (missing ones empty) under <lake>/landing/register/<date>/."""
-    folder = Path(lake_root) / "landing" / "register" / str(extract_date)
-    folder.mkdir(parents=True, exist_ok=True)
+    store = open_lake(str(lake))
+    folder = f"landing/register/{extract_date}"
     for name in load_dictionary().extract_tables:
-        (folder / f"{name}.csv").write_bytes(table_bytes(name, tables.get(name, [])))
+        store.write_bytes(f"{folder}/{name}.csv", table_bytes(name, tables.get(name, [])))
     return folder

@@ -10,7 +10,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from carestats.dictionary import load_dictionary
-from carestats.provenance import cache_key_from, code_version
+from carestats.orchestration import cache_key_from, retry_transient_only
+from carestats.provenance import code_version
 from tasks.datastore import render
 from tasks.datastore.derive import assemble_edition
 from tasks.disclosure.rules import apply_disclosure
@@ -62,7 +63,7 @@ def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date, extract: Extr
     return Edition(as_at, published, withheld)
 
 
-@task(name="load-previous-edition", retries=3, retry_delay_seconds=10)
+@task(name="load-previous-edition", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only)
 def load_previous_edition(lake_location: str, as_at: dt.date) -> PreviousEdition | None:
     """The latest published edition before this one, as published text, to say what changed."""
     lake = open_lake(lake_location)

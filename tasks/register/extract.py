@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from carestats.dictionary import DataDictionary, ExtractTable
+from carestats.orchestration import PermanentInputError
 
 MISSING_MARKERS = ("", "NA", "N/A", "NULL")
 REGISTER_LANDING = "landing/register"
@@ -38,7 +39,7 @@ class Problem:
         return f"{where}: {self.message}{value}"
 
 
-class ExtractError(ValueError):
+class ExtractError(PermanentInputError, ValueError):
     """The extract cannot be used as it stands; every problem found is listed."""
 
     def __init__(self, problems: list[Problem]):

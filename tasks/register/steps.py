@@ -10,7 +10,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 
 from carestats.dictionary import load_dictionary
-from carestats.provenance import cache_key_from
+from carestats.orchestration import cache_key_from, retry_transient_only
 from tasks.register.extract import (
     REGISTER_LANDING,
     ExtractError,
@@ -37,18 +37,7 @@ class ExtractRef:
         return f"{self.extract_date}:" + ",".join(f"{name}={digest}" for name, digest in self.files_sha256)
 
 
-def not_a_data_problem(task, task_run, state) -> bool:
-    """Retry I/O failures, never a bad extract: reading it again will not fix it."""
-    try:
-        state.result()
-    except ExtractError:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-@task(name="find-register-extract", retries=3, retry_delay_seconds=10)
+@task(name="find-register-extract", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only)
 def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
     lake = open_lake(lake_location)
     chosen = choose_extract(extract_dates(lake.list_folders(REGISTER_LANDING)), as_at)
@@ -62,7 +51,7 @@ def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
     name="load-register-extract",
     retries=2,
     retry_delay_seconds=10,
-    retry_condition_fn=not_a_data_problem,
+    retry_condition_fn=retry_transient_only,
     cache_key_fn=cache_key_from("extract"),
 )
 def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, pd.DataFrame]:

@@ -6,10 +6,12 @@ import json
 
 from prefect import get_run_logger, task
 
+from carestats.orchestration import retry_transient_only
+
 from tasks.storage.lake import PublishOutcome, open_lake
 
 
-@task(name="publish-folder", retries=3, retry_delay_seconds=10)
+@task(name="publish-folder", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only)
 def publish_folder(lake_location: str, prefix: str, files: dict[str, bytes]) -> PublishOutcome:
     outcome = open_lake(lake_location).publish_folder(prefix, files)
     logger = get_run_logger()
@@ -22,7 +24,7 @@ def publish_folder(lake_location: str, prefix: str, files: dict[str, bytes]) -> 
     return outcome
 
 
-@task(name="point-latest", retries=3, retry_delay_seconds=10)
+@task(name="point-latest", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only)
 def point_latest(lake_location: str, folder: str, edition: str, manifest_sha256: str) -> bool:
     """Move <folder>/latest.json to this edition unless a later edition is already live."""
     lake = open_lake(lake_location)

@@ -1,0 +1,129 @@
+"""The monthly publication flow end to end on the Prefect test harness, on a folder and on S3."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from flows.publish_datastore import publish_monthly_datastore
+from tasks.datastore.render import read_published_csv
+from tasks.register.extract import ExtractError
+from tasks.storage.lake import open_lake
+from tests.extract_builder import service, write_extract
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+JULY, AUGUST = dt.date(2025, 7, 31), dt.date(2025, 8, 31)
+GRADED = {"KQ_Support_Wellbeing": "4", "KQ_Care_and_Support_Planning": "4", "KQ_Setting": "5", "KQ_Staff_Team": "4", "KQ_Leadership": "4"}
+
+
+def land_two_extracts(lake: str) -> None:
+    """July and August extracts: one registration, one cancellation, one regrading, one renamed service."""
+    base = [
+        service("CS2002000001", ServiceName="Ashgrove House"),
+        service("CS2005000002", ServiceName="Birch Lodge", Council_Area_Name="Edinburgh, City of"),
+        service("CS2011000003", CareService="Child Minding", Subtype="", ServiceName="Jane Doe Childminding",
+                Client_group="Children", Address_line_1="4 Home Road", Service_Postcode="KY1 1AA", Council_Area_Name="Fife"),
+        service("CS2019000004", ServiceName="Cedar Court", Date_Registered="2019-06-01"),
+    ]
+    gradings = [{"CSNumber": "CS2002000001", "Inspection_Date": "2024-01-10", "Publication_Date": "2024-02-01", **GRADED}]
+    write_extract(lake, "2025-08-05", services=base, gradings=gradings)
+    august = [
+        base[0],
+        service("CS2005000002", ServiceName="Birch Lodge Care Home", Council_Area_Name="City of Edinburgh"),
+        base[2],
+        service("CS2019000004", ServiceName="Cedar Court", Date_Registered="2019-06-01", Date_Cancelled="2025-08-20"),
+        service("CS2025000005", ServiceName="Daisy Nursery", CareService="Day Care of Children",
+                Subtype="Day Care of Children (over 3s)", Client_group="Children", Date_Registered="2025-08-31"),
+    ]
+    regraded = gradings + [{"CSNumber": "CS2002000001", "Inspection_Date": "2025-08-01", "Publication_Date": "2025-08-25", "KQ_Setting": "3"}]
+    write_extract(lake, "2025-09-04", services=august, gradings=regraded,
+                  complaints=[{"Complaint_ID": "C1", "CSNumber": "CS2002000001", "Upheld_Date": "2025-05-05"}])
+
+
+def edition_files(lake: str, as_at: dt.date) -> dict[str, bytes]:
+    store = open_lake(lake)
+    return {key.rsplit("/", 1)[1]: store.read_bytes(key) for key in store.list_keys(f"publish/datastore/{as_at}")}
+
+
+@pytest.fixture
+def local_lake(tmp_path):
+    lake = str(tmp_path / "lake")
+    land_two_extracts(lake)
+    return lake
+
+
+def test_two_editions_publish_the_register_as_at_each_month_end(local_lake):
+    july = publish_monthly_datastore(JULY, local_lake)
+    august = publish_monthly_datastore(AUGUST, local_lake)
+    assert (july["rows"], july["register_extract"], july["previous_edition"]) == (4, "2025-08-05", None)
+    assert (august["rows"], august["register_extract"], august["previous_edition"]) == (4, "2025-09-04", "2025-07-31")
+
+    files = edition_files(local_lake, AUGUST)
+    assert sorted(files) == sorted(august["files"])
+    edition = read_published_csv(files["datastore_2025-08-31.csv"]).set_index("CSNumber")
+    assert list(edition.index) == ["CS2002000001", "CS2005000002", "CS2011000003", "CS2025000005"]
+    ashgrove = edition.loc["CS2002000001"]
+    assert (ashgrove["KQ_Setting"], ashgrove["MinGrade"], ashgrove["MaxGrade"], ashgrove["GradeSpread"]) == ("3", "3", "4", "Mix")
+    assert (ashgrove["MinGrade_change"], ashgrove["Publication_of_Latest_Grading"]) == ("Decline", "25/08/2025")
+    assert ashgrove["Complaints_upheld_2526"] == "1" and ashgrove["Manager_Name"] == ""
+    childminder = edition.loc["CS2011000003"]
+    assert (childminder["Address_line_1"], childminder["Service_Postcode"], childminder["Service_town"]) == ("", "", "Perth")
+    assert edition.loc["CS2005000002", "Council_Area_Name"] == "City of Edinburgh"
+
+    changes = read_published_csv(files["changes_2025-08-31.csv"])
+    assert changes[["Change", "CSNumber", "Field", "Before", "After"]].values.tolist() == [
+        ["Registered", "CS2025000005", "", "", ""],
+        ["Cancelled", "CS2019000004", "", "", ""],
+        ["Grades changed", "CS2002000001", "KQ_Setting", "5", "3"],
+        ["Grades changed", "CS2002000001", "MinGrade", "4", "3"],
+        ["Grades changed", "CS2002000001", "MaxGrade", "5", "4"],
+        ["Grades changed", "CS2002000001", "MinGrade_change", "", "Decline"],
+        ["Grades changed", "CS2002000001", "Publication_of_Latest_Grading", "01/02/2024", "25/08/2025"],
+        ["Details changed", "CS2002000001", "Complaints_upheld_2526", "", "1"],
+        ["Details changed", "CS2005000002", "ServiceName", "Birch Lodge", "Birch Lodge Care Home"],
+    ]
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["previous_edition"]["as_at"] == "2025-07-31"
+    assert manifest["row_count"] == 4 and manifest["register_extract"]["extract_date"] == "2025-09-04"
+    assert manifest["files"]["datastore_2025-08-31.csv"]["sha256"] == august["files"]["datastore_2025-08-31.csv"]
+    assert json.loads(open_lake(local_lake).read_bytes("publish/datastore/latest.json"))["edition"] == "2025-08-31"
+
+
+def test_rerun_writes_the_same_bytes_and_nothing_new(local_lake):
+    publish_monthly_datastore(JULY, local_lake)
+    first = publish_monthly_datastore(AUGUST, local_lake)
+    before = edition_files(local_lake, AUGUST)
+    again = publish_monthly_datastore(AUGUST, local_lake)
+    assert again["files"] == first["files"] and not again["changed"]
+    assert edition_files(local_lake, AUGUST) == before
+    # Rebuilding a past edition leaves the latest pointer on the newest edition.
+    publish_monthly_datastore(JULY, local_lake)
+    assert json.loads(open_lake(local_lake).read_bytes("publish/datastore/latest.json"))["edition"] == "2025-08-31"
+
+
+def test_local_and_s3_lakes_publish_identical_files(local_lake, s3_bucket):
+    land_two_extracts(s3_bucket)
+    for lake in (local_lake, s3_bucket):
+        publish_monthly_datastore(JULY, lake)
+        publish_monthly_datastore(AUGUST, lake)
+    assert edition_files(s3_bucket, AUGUST) == edition_files(local_lake, AUGUST)
+    assert open_lake(s3_bucket).list_folders("publish/datastore") == ["2025-07-31", "2025-08-31"]
+
+
+def test_a_bad_extract_is_quarantined_and_the_previous_edition_stays(local_lake):
+    publish_monthly_datastore(JULY, local_lake)
+    before = edition_files(local_lake, JULY)
+    write_extract(local_lake, "2025-08-02", services=[service("CS2002000001", Council_Area_Name="Atlantis")])
+    with pytest.raises(ExtractError, match=r"services.csv line 2, field Council_Area_Name: unknown council area \(value 'Atlantis'\)"):
+        publish_monthly_datastore(JULY, local_lake)
+    store = open_lake(local_lake)
+    problems = json.loads(store.read_bytes("quarantine/register/2025-08-02/problems.json"))
+    assert problems["problems"][0]["line"] == 2
+    assert store.read_bytes("quarantine/register/2025-08-02/services.csv") == store.read_bytes("landing/register/2025-08-02/services.csv")
+    assert edition_files(local_lake, JULY) == before
+
+
+def test_no_extract_after_the_edition_date_is_a_clear_error(local_lake):
+    with pytest.raises(FileNotFoundError, match="no register extract taken after 2025-09-30"):
+        publish_monthly_datastore(dt.date(2025, 9, 30), local_lake)
