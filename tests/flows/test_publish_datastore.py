@@ -127,3 +127,20 @@ def test_a_bad_extract_is_quarantined_and_the_previous_edition_stays(local_lake)
 def test_no_extract_after_the_edition_date_is_a_clear_error(local_lake):
     with pytest.raises(FileNotFoundError, match="no register extract taken after 2025-09-30"):
         publish_monthly_datastore(dt.date(2025, 9, 30), local_lake)
+
+
+def test_the_run_tells_the_engineer_what_it_published(local_lake):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    publish_monthly_datastore(JULY, local_lake)
+    publish_monthly_datastore(AUGUST, local_lake)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["datastore-edition"])), limit=50
+        )
+    report = next(a.data for a in artifacts if f"{local_lake}/publish/datastore/2025-08-31" in a.data)
+    assert "# Datastore edition 2025-08-31" in report and "**4 registered services**" in report
+    assert "- Registered: 1 services" in report and "- Cancelled: 1 services" in report
+    assert "- CS2025000005 Daisy Nursery" in report and "- CS2019000004 Cedar Court" in report
+    assert "| Care Home Service | 2 |" in report and "| Child Minding | 1 |" in report and "| Day Care of Children | 1 |" in report
