@@ -76,10 +76,10 @@ class Crosstab:
 
     row_items: list[Any]
     col_items: list[Any]
-    cells: dict[tuple[int, int], float] = field(default_factory=dict)
-    row_totals: list[float] = field(default_factory=list)
-    col_totals: list[float] = field(default_factory=list)
-    grand_total: float = 0
+    cells: dict[tuple[int, int], float] = field(default_factory=dict)  # only where some row has a number
+    row_totals: list[float | None] = field(default_factory=list)
+    col_totals: list[float | None] = field(default_factory=list)
+    grand_total: float | None = None
 
 
 def item_order(values: list[Any]) -> list[Any]:
@@ -99,21 +99,23 @@ def item_order(values: list[Any]) -> list[Any]:
 
 
 def crosstab(columns: dict[str, list[Any]], spec: PivotSpec) -> Crosstab:
-    """The figures a refreshed pivot shows: counts of rows, or sums of a numeric column (text and blanks ignored)."""
+    """The figures a refreshed pivot shows: counts of rows, or sums of a numeric column (empty where nothing to sum)."""
     row_values, col_values = columns[spec.rows], columns[spec.columns]
     table = Crosstab(item_order(row_values), item_order(col_values))
     row_index = {v: i for i, v in enumerate(table.row_items)}
     col_index = {v: i for i, v in enumerate(table.col_items)}
     amounts = columns[spec.values] if spec.values else [1] * len(row_values)
-    table.row_totals = [0] * len(table.row_items)
-    table.col_totals = [0] * len(table.col_items)
+    table.row_totals = [None] * len(table.row_items)
+    table.col_totals = [None] * len(table.col_items)
+    table.grand_total = None
     for row, col, amount in zip(row_values, col_values, amounts):
+        if not isinstance(amount, (int, float)):
+            continue  # like Excel: text and blanks add nothing, and a cell of only those stays empty
         r, c = row_index[row], col_index[col]
-        addend = amount if isinstance(amount, (int, float)) else 0
-        table.cells[(r, c)] = table.cells.get((r, c), 0) + addend
-        table.row_totals[r] += addend
-        table.col_totals[c] += addend
-        table.grand_total += addend
+        table.cells[(r, c)] = table.cells.get((r, c), 0) + amount
+        table.row_totals[r] = (table.row_totals[r] or 0) + amount
+        table.col_totals[c] = (table.col_totals[c] or 0) + amount
+        table.grand_total = (table.grand_total or 0) + amount
     return table
 
 

@@ -23,6 +23,11 @@ AWKWARD_NAMES = ["=1+2", "+44 131 555", "-minus", "@home", "\tTabbed", "Café Ù
 
 def synthetic_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> pd.DataFrame:
     """A published-text edition with every dictionary column, blanks, formula-like and non-ASCII names."""
+    return published_text(synthetic_typed_edition(n_rows, seed, as_at), load_dictionary().datastore_columns(as_at))
+
+
+def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> pd.DataFrame:
+    """The edition as the flow holds it before rendering: typed columns in dictionary order."""
     rng = np.random.default_rng(seed)
     dictionary = load_dictionary()
     columns = dictionary.datastore_columns(as_at)
@@ -71,7 +76,7 @@ def synthetic_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> pd.Data
         if column.type in ("text", "flag", "year_month"):
             typed[column.name] = typed[column.name].astype("string")
     typed["NumberStaff"] = typed["NumberStaff"].mask(pd.Series(range(n_rows)) == 3, -1.5)
-    return published_text(typed, columns)
+    return typed
 
 
 @pytest.fixture(scope="session")
