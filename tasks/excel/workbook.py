@@ -231,12 +231,12 @@ def _write_cover(ws, as_at: dt.date | None, rows: int, sheets: list[str], change
         ("text", "If you filter or edit the Data sheet, use Refresh (Data > Refresh All) to update the pivots."),
         ("text", "'(blank)' is the count of services with no value in that column."),
         ("text", "Text that starts with =, +, -, @ or a tab is shown with a leading apostrophe so that it is never run as a formula."),
-        ("heading", "Changes since the previous edition"),
+        ("heading", "Changes since the previous edition (number of services)"),
     ]
     if changes is None:
         lines.append(("text", "Not known: there is no previous edition to compare with."))
     else:
-        lines += [("text", f"{kind}: {count:,} services") for kind, count in changes.items()]
+        lines += [("text", f"{kind}: {count:,}") for kind, count in changes.items()]
     if skipped:
         lines.append(("heading", "Pivot tables left out"))
         lines += [("text", f"{name}: {reason}.") for name, reason in skipped.items()]
