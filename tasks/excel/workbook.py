@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,7 +136,7 @@ def typed_values(text: pd.Series, column: Column | None) -> list[Any]:
         parsed = pd.to_numeric(raw.where(raw != ""), errors="coerce")
         as_int = kind == "integer"
         values = [
-            (int(p) if as_int and float(p).is_integer() else float(p)) if p == p else s
+            s if not math.isfinite(p) else int(p) if as_int and float(p).is_integer() else p
             for p, s in zip(parsed.tolist(), shown.tolist())
         ]
     elif kind == "date":
@@ -220,8 +221,8 @@ def _write_cover(ws, as_at: dt.date | None, rows: int, sheets: list[str], change
         *[("text", f"Sheet '{s}': a pivot table of the Data sheet.") for s in pivot_sheets],
         ("text", f"Sheet '{DEFINITIONS_SHEET}': what every column means, its type, allowed values and disclosure notes."),
         ("heading", "Licence"),
-        ("text", f"You may use and re-use this data free of charge in any format or medium under the terms of the "
-                 f"{dictionary.licence}. To view this licence visit {LICENCE_URL}"),
+        ("text", (f"You may use and re-use this data free of charge in any format or medium under the terms of the "
+                  f"{dictionary.licence}. To view this licence visit {LICENCE_URL}")),
         ("heading", "Source and contact"),
         ("text", f"Source: {SOURCE}"),
         ("text", f"Contact: {CONTACT}"),

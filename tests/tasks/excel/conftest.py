@@ -36,7 +36,6 @@ def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> p
         rng.choice(dictionary.care_services[c]["subtypes"]) if dictionary.care_services[c].get("subtypes") else None
         for c in care
     ]
-    blank = lambda share: rng.random(n_rows) < share  # noqa: E731
     frame = {}
     for column in columns:
         name = column.name
@@ -69,7 +68,7 @@ def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> p
             values = [f"{name} {i % 37}" for i in range(n_rows)]
         series = pd.Series(values)
         if name not in ("CSNumber", "CareService", "ServiceName", "SP_number", "ServiceType", "Council_Area_Name"):
-            series = series.mask(blank(0.15))
+            series = series.mask(rng.random(n_rows) < 0.15)
         frame[name] = series
     typed = pd.DataFrame(frame)
     for column in columns:

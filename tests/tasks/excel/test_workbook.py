@@ -142,6 +142,8 @@ def test_an_older_edition_keeps_its_columns_and_leaves_out_pivots_it_cannot_fill
             "Council_Area_Name": ["Fife", "Fife", "Angus"],
             "DateReg": ["37347", "42698", ""],  # a 2022 column the dictionary no longer knows
             "Registered_Places": ["40", "6", "NaN?"],
+            "TotalBeds": ["10", "0", "12"],
+            "NumberStaff": ["2.5", "inf", "-3"],
         }
     )
     result = build_workbook(older, dt.date(2022, 3, 31))
@@ -155,6 +157,8 @@ def test_an_older_edition_keeps_its_columns_and_leaves_out_pivots_it_cannot_fill
     data = [[c.value for c in row] for row in book["Data"].iter_rows(min_row=2)]
     assert [row[4] for row in data] == ["37347", "42698", None]  # unknown column: text as it was
     assert [row[5] for row in data] == [40, 6, "NaN?"]  # an unreadable number stays as its text
+    assert [row[6] for row in data] == [10, 0, 12]
+    assert [row[7] for row in data] == [2.5, "inf", -3]  # Excel has no infinity: kept as text
     definitions = {row[0].value: row[2].value for row in book["Definitions"].iter_rows(min_row=2)}
     assert definitions["DateReg"].startswith("Not in the current data dictionary")
     cover = [row[0].value for row in book["Cover"].iter_rows()]
