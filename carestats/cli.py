@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -104,6 +105,44 @@ def simulate(
         written[extract_date.isoformat()] = {name: sha256_hex(data) for name, data in sorted(files.items())}
     summary = {"lake": store.uri(), "seed": seed, "scale": scale, "extracts": written}
     emit(summary, as_json, [f"Wrote {len(written)} register extracts under {store.uri(REGISTER_LANDING)}:"] + [f"  {d}" for d in written])
+
+
+@app.command()
+def workbook(
+    csv_path: Annotated[Path, typer.Argument(help="A Datastore CSV: a published edition, an older one, or a raw extract.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .xlsx workbook.")],
+    as_at: Annotated[
+        str | None, typer.Option("--as-at", help="Edition date (default: the date in the file name, if it holds one).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Build the Datastore Excel workbook (data, pivot tables, definitions) from a Datastore CSV."""
+    from tasks.excel.source import as_at_from_file_name, read_datastore_csv
+    from tasks.excel.workbook import TooManyRowsError, build_workbook
+    from tasks.register.extract import ExtractError
+    from tasks.storage.lake import sha256_hex
+
+    edition_date = parse_date(as_at) if as_at else as_at_from_file_name(csv_path.name)
+    try:
+        result = build_workbook(read_datastore_csv(csv_path.read_bytes(), csv_path.name), edition_date)
+    except (OSError, ExtractError, TooManyRowsError) as error:
+        fail(f"{csv_path}: {error}", as_json)
+    output.write_bytes(result.data)
+    summary = {
+        "output": str(output),
+        "as_at": edition_date.isoformat() if edition_date else None,
+        "rows": result.rows,
+        "sheets": result.sheets,
+        "pivots_built": result.pivots_built,
+        "pivots_skipped": result.pivots_skipped,
+        "sha256": sha256_hex(result.data),
+    }
+    lines = [
+        f"Wrote {output}: {result.rows:,} services, sheets {', '.join(result.sheets)}",
+        f"  edition date: {summary['as_at'] or 'not known'}; sha256 {summary['sha256']}",
+        *[f"  pivot left out: {name} ({reason})" for name, reason in result.pivots_skipped.items()],
+    ]
+    emit(summary, as_json, lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from carestats.provenance import code_version
 from tasks.datastore import render
 from tasks.datastore.derive import assemble_edition
 from tasks.disclosure.rules import apply_disclosure
+from tasks.excel.workbook import build_workbook
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
 from tasks.storage.lake import open_lake, sha256_hex
@@ -96,6 +97,7 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None, ext
         f"changes_{stamp}.csv": render.csv_bytes(changes),
     }
     counts = render.change_counts(changes)
+    files[f"datastore_{stamp}.xlsx"] = build_workbook(text, edition.as_at, counts if previous else None).data
     files["manifest.json"] = render.manifest_bytes(
         as_at=edition.as_at,
         extract_date=extract.extract_date,

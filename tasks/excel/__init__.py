@@ -1,0 +1,1 @@
+"""The Datastore as an Excel workbook: data, pivot tables, definitions and a cover sheet."""
