@@ -1,0 +1,102 @@
+"""One measurement in a fresh process, so that its peak memory is its own.
+
+    python -m benchmarks.probe STAGE IMPLEMENTATION WORKDIR AS_AT
+
+prints one JSON line: seconds (the stage alone, imports excluded), peak_rss_mb, rows, and for the
+carestats publication the Prefect start-up seconds measured on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def publication_carestats(work: Path, as_at: dt.date) -> dict:
+    from prefect import flow
+
+    from flows.publish_datastore import publish_monthly_datastore
+
+    @flow(name="benchmark-warm-up")
+    def warm_up() -> None:
+        """Starts the embedded Prefect server, so its cost is reported on its own."""
+
+    started = time.perf_counter()
+    warm_up()
+    startup = time.perf_counter() - started
+    shutil.rmtree(work / "lake" / "publish" / "datastore" / as_at.isoformat(), ignore_errors=True)
+    started = time.perf_counter()
+    summary = publish_monthly_datastore(as_at=as_at, lake=str(work / "lake"), workbook=False)
+    return {"seconds": time.perf_counter() - started, "rows": summary["rows"], "prefect_startup_seconds": startup}
+
+
+def publication_bare(work: Path, as_at: dt.date) -> dict:
+    from benchmarks.bare import publish_edition
+    from tasks.register.extract import choose_extract, extract_dates
+
+    landing = work / "lake" / "landing" / "register"
+    extract = choose_extract(extract_dates([p.name for p in landing.iterdir()]), as_at)
+    previous = sorted((work / "lake" / "publish" / "datastore").glob(f"*/datastore_*.csv"))
+    previous = [p for p in previous if p.parent.name < as_at.isoformat()]
+    out = work / "bare"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    started = time.perf_counter()
+    rows = publish_edition(landing / extract.isoformat(), as_at, previous[-1] if previous else None, out)
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def _edition_text(work: Path, as_at: dt.date):
+    from tasks.datastore.render import read_published_csv
+
+    path = work / "lake" / "publish" / "datastore" / as_at.isoformat() / f"datastore_{as_at.isoformat()}.csv"
+    return read_published_csv(path.read_bytes())
+
+
+def workbook_carestats(work: Path, as_at: dt.date) -> dict:
+    from tasks.excel.workbook import build_workbook
+
+    text = _edition_text(work, as_at)
+    started = time.perf_counter()
+    result = build_workbook(text, as_at, {"Registered": 0, "Cancelled": 0})
+    (work / "carestats.xlsx").write_bytes(result.data)
+    return {"seconds": time.perf_counter() - started, "rows": result.rows}
+
+
+def workbook_bare(work: Path, as_at: dt.date) -> dict:
+    from benchmarks.bare import write_data_sheet
+
+    text = _edition_text(work, as_at)
+    started = time.perf_counter()
+    write_data_sheet(text, work / "bare.xlsx")
+    return {"seconds": time.perf_counter() - started, "rows": len(text)}
+
+
+PROBES = {
+    ("publication", "carestats"): publication_carestats,
+    ("publication", "bare"): publication_bare,
+    ("workbook", "carestats"): workbook_carestats,
+    ("workbook", "bare"): workbook_bare,
+}
+
+
+def main(argv: list[str]) -> None:
+    stage, implementation, work, as_at = argv
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    result = PROBES[(stage, implementation)](Path(work), dt.date.fromisoformat(as_at))
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,195 @@
+"""`make bench`: wall time and peak memory of carestats against a bare baseline, at 1x, 10x and 100x.
+
+Each measurement runs in its own process (benchmarks.probe); carestats and the baseline alternate,
+several repetitions, and the report gives medians and the ratio carestats / baseline. Prefect's
+start-up is reported on its own line. Data is simulated once per scale and cached outside the repo.
+
+    python -m benchmarks.run [--quick] [--scales 1,10,100] [--repetitions N] [--out docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SEED = 2025
+EDITION = dt.date(2025, 8, 31)
+PREVIOUS_EDITION = dt.date(2025, 7, 31)
+REPETITIONS = {1.0: 5, 10.0: 3, 100.0: 1}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target from the benchmark issue: `measure` of the results must be at most `limit`."""
+
+    name: str
+    limit: float
+    unit: str
+    measure: str
+
+
+TARGETS = [
+    Target("Publication at 1x: carestats / bare", 1.5, "x", "publication:1.0:ratio"),
+    Target("Publication at 100x: carestats / bare", 1.2, "x", "publication:100.0:ratio"),
+    Target("Publication growth, 10x services: time(10x) / time(1x)", 12.0, "x", "growth:10.0"),
+    Target("Publication growth, 100x services: time(100x) / time(10x)", 12.0, "x", "growth:100.0"),
+    Target("Peak memory of the publication at 100x", 4096.0, "MB", "publication:100.0:peak_rss_mb"),
+    Target("Workbook at 1x: carestats / openpyxl bare data sheet", 2.0, "x", "workbook:1.0:ratio"),
+]
+
+
+@dataclass
+class Measurement:
+    stage: str
+    scale: float
+    carestats: list[dict] = field(default_factory=list)
+    bare: list[dict] = field(default_factory=list)
+
+    def median(self, implementation: str, key: str) -> float:
+        return statistics.median(run[key] for run in getattr(self, implementation))
+
+    def summary(self) -> dict:
+        result = {
+            "stage": self.stage,
+            "scale": self.scale,
+            "rows": self.carestats[0]["rows"],
+            "repetitions": len(self.carestats),
+            "carestats_seconds": self.median("carestats", "seconds"),
+            "bare_seconds": self.median("bare", "seconds"),
+            "carestats_peak_rss_mb": self.median("carestats", "peak_rss_mb"),
+            "bare_peak_rss_mb": self.median("bare", "peak_rss_mb"),
+        }
+        result["ratio"] = result["carestats_seconds"] / result["bare_seconds"]
+        result["memory_ratio"] = result["carestats_peak_rss_mb"] / result["bare_peak_rss_mb"]
+        if "prefect_startup_seconds" in self.carestats[0]:
+            result["prefect_startup_seconds"] = self.median("carestats", "prefect_startup_seconds")
+        return result
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("CARESTATS_BENCH_CACHE", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "carestats" / "bench"))
+
+
+def carestats(*arguments: str) -> None:
+    subprocess.run([sys.executable, "-m", "carestats.cli", *arguments], check=True, stdout=subprocess.DEVNULL)
+
+
+def prepared_data(scale: float) -> Path:
+    """Simulated extracts for the edition and the month before, and that previous edition published (untimed)."""
+    work = cache_root() / f"seed{SEED}-scale{scale:g}"
+    ready = work / "ready"
+    if not ready.exists():
+        lake = str(work / "lake")
+        carestats("simulate", "--seed", str(SEED), "--scale", str(scale), "--until", EDITION.isoformat(), "--months", "2", "--lake", lake)
+        carestats("publish-datastore", "--as-at", PREVIOUS_EDITION.isoformat(), "--lake", lake)
+        ready.write_text("simulated and previous edition published\n")
+    return work
+
+
+def probe(stage: str, implementation: str, work: Path) -> dict:
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.probe", stage, implementation, str(work), EDITION.isoformat()],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def measure(stage: str, scale: float, repetitions: int) -> Measurement:
+    work = prepared_data(scale)
+    measurement = Measurement(stage, scale)
+    for repetition in range(repetitions):
+        order = ("bare", "carestats") if repetition % 2 == 0 else ("carestats", "bare")
+        for implementation in order:
+            getattr(measurement, implementation).append(probe(stage, implementation, work))
+            print(f"  {stage} {scale:g}x {implementation}: {getattr(measurement, implementation)[-1]['seconds']:.2f} s", flush=True)
+    return measurement
+
+
+def evaluate(summaries: list[dict]) -> list[dict]:
+    by_key = {(s["stage"], s["scale"]): s for s in summaries}
+    publication = {s["scale"]: s["carestats_seconds"] for s in summaries if s["stage"] == "publication"}
+    results = []
+    for target in TARGETS:
+        kind, *rest = target.measure.split(":")
+        value = None
+        if kind == "growth":
+            scale = float(rest[0])
+            smaller = scale / 10
+            if scale in publication and smaller in publication:
+                value = publication[scale] / publication[smaller]
+        elif (kind, float(rest[0])) in by_key:
+            value = by_key[(kind, float(rest[0]))][rest[1]]
+        if value is not None:
+            results.append({"target": target.name, "limit": target.limit, "unit": target.unit, "value": value, "met": value <= target.limit})
+    return results
+
+
+def machine() -> dict:
+    memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return {"cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "python": platform.python_version()}
+
+
+def markdown(summaries: list[dict], targets: list[dict], host: dict, findings: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {host['cores']} cores and {host['memory_gb']} GB of memory, Python {host['python']}.",
+        "Each figure is the median of alternating runs, each in its own process; seconds exclude imports.",
+        "",
+        "| stage | scale | rows | runs | carestats s | bare s | ratio | carestats peak MB | bare peak MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in summaries:
+        lines.append(
+            f"| {s['stage']} | {s['scale']:g}x | {s['rows']:,} | {s['repetitions']} | {s['carestats_seconds']:.2f} | "
+            f"{s['bare_seconds']:.2f} | {s['ratio']:.2f} | {s['carestats_peak_rss_mb']:.0f} | {s['bare_peak_rss_mb']:.0f} |"
+        )
+    startup = [s["prefect_startup_seconds"] for s in summaries if "prefect_startup_seconds" in s]
+    if startup:
+        lines += ["", f"Prefect's process start-up (embedded server, not in the ratios): median {statistics.median(startup):.2f} s."]
+    lines += ["", "## Targets", "", "| target | limit | measured | met |", "|---|---:|---:|---|"]
+    lines += [f"| {t['target']} | {t['limit']:g} {t['unit']} | {t['value']:.2f} {t['unit']} | {'yes' if t['met'] else 'NO'} |" for t in targets]
+    if findings:
+        lines += ["", "## Findings", "", findings.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the 1x scale alone")
+    parser.add_argument("--scales", default="1,10,100", help="comma-separated multiples of Scotland's size")
+    parser.add_argument("--repetitions", type=int, help="override the repetitions per scale")
+    parser.add_argument("--workbook-scales", default="1", help="scales at which to benchmark the workbook")
+    parser.add_argument("--out", default="docs", help="folder for benchmarks.md and benchmarks.json")
+    args = parser.parse_args(argv)
+    scales = [1.0] if args.quick else [float(s) for s in args.scales.split(",")]
+    summaries = []
+    for scale in scales:
+        repetitions = args.repetitions or REPETITIONS.get(scale, 3)
+        summaries.append(measure("publication", scale, repetitions).summary())
+        if f"{scale:g}" in args.workbook_scales.split(","):
+            summaries.append(measure("workbook", scale, repetitions).summary())
+    targets = evaluate(summaries)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    findings_file = out / "benchmark-findings.md"
+    findings = findings_file.read_text() if findings_file.exists() else ""
+    host = machine()
+    (out / "benchmarks.json").write_text(json.dumps({"machine": host, "results": summaries, "targets": targets}, indent=2) + "\n")
+    (out / "benchmarks.md").write_text(markdown(summaries, targets, host, findings))
+    print((out / "benchmarks.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
