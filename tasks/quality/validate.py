@@ -98,7 +98,8 @@ def run_expectations(frame: pd.DataFrame, name: str, entries: list[dict], parame
     import great_expectations as gx
 
     suite = gx.ExpectationSuite(name=name, expectations=copy.deepcopy(entries))
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    # One block per dtype: GX filters the whole frame for every metric, and a fragmented frame doubles the time.
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame.copy()})
     result = batch.validate(suite, result_format="COMPLETE", expectation_parameters=parameters or {})
     return {r.expectation_config.meta["id"]: r for r in result.results}
 
