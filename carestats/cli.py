@@ -61,15 +61,18 @@ def publish_datastore(
 ) -> None:
     """Publish (or rebuild exactly) the monthly Datastore edition as at a date."""
     from flows.publish_datastore import publish_monthly_datastore
+    from tasks.quality.steps import QualityGateError
     from tasks.register.extract import ExtractError
 
     try:
         summary = publish_monthly_datastore(as_at=parse_date(as_at) if as_at else None, lake=lake)
-    except (ExtractError, FileNotFoundError) as error:
+    except (ExtractError, FileNotFoundError, QualityGateError) as error:
         fail(str(error), as_json)
     lines = [
         f"Datastore {summary['as_at']}: {summary['rows']:,} services, from the register extract of {summary['register_extract']}",
         f"Published to {summary['edition']}" + ("" if summary["changed"] else " (unchanged: identical bytes already there)"),
+        f"Quality gate: {summary['quality']['status']}"
+        + (f" ({', '.join(summary['quality']['warnings'])})" if summary["quality"]["warnings"] else ""),
         *[f"  {name}  sha256 {digest}" for name, digest in summary["files"].items()],
     ]
     emit(summary, as_json, lines)
@@ -117,15 +120,15 @@ def workbook(
     as_json: JsonOption = False,
 ) -> None:
     """Build the Datastore Excel workbook (data, pivot tables, definitions) from a Datastore CSV."""
-    from tasks.excel.source import as_at_from_file_name, read_datastore_csv
+    from tasks.datastore.datastore_file import UnreadableFile, as_at_from_file_name, read_datastore_csv
     from tasks.excel.workbook import TooManyRowsError, build_workbook
-    from tasks.register.extract import ExtractError
     from tasks.storage.lake import sha256_hex
 
     edition_date = parse_date(as_at) if as_at else as_at_from_file_name(csv_path.name)
     try:
-        result = build_workbook(read_datastore_csv(csv_path.read_bytes(), csv_path.name), edition_date)
-    except (OSError, ExtractError, TooManyRowsError) as error:
+        text, _ = read_datastore_csv(csv_path.read_bytes(), csv_path.name)
+        result = build_workbook(text, edition_date)
+    except (OSError, UnreadableFile, TooManyRowsError) as error:
         fail(f"{csv_path}: {error}", as_json)
     output.write_bytes(result.data)
     summary = {
@@ -143,6 +146,57 @@ def workbook(
         *[f"  pivot left out: {name} ({reason})" for name, reason in result.pivots_skipped.items()],
     ]
     emit(summary, as_json, lines)
+
+
+@app.command("validate-datastore")
+def validate_datastore(
+    file: Annotated[Path, typer.Argument(help="A CSV shaped like a published Datastore.")],
+    as_at: Annotated[
+        str | None, typer.Option("--as-at", help="Edition date (default: a YYYY-MM-DD date in the file name, if any).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the Datastore quality suites on a CSV: exit 0 if no critical expectation fails, 1 if one does, 2 if unreadable."""
+    from tasks.datastore.datastore_file import UnreadableFile, as_at_from_file_name, read_datastore_csv
+
+    try:
+        text, notes = read_datastore_csv(file.read_bytes(), file.name)
+    except (OSError, UnreadableFile) as error:
+        fail(str(error), as_json, code=2)
+    from tasks.quality.report import report_text
+    from tasks.quality.validate import validate_datastore as run_suites
+
+    edition = parse_date(as_at) if as_at else as_at_from_file_name(file.name)
+    report = run_suites(text, as_at=edition, require_all_columns=False, subject=file.name)
+    report.notes += notes + ([] if edition else ["no edition date: rules that need it are skipped (give --as-at)"])
+    emit(report.to_dict(), as_json, report_text(report))
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command("write-suites")
+def write_suites(as_json: JsonOption = False) -> None:
+    """Regenerate the dictionary-driven expectation suites under expectations/ (commit the result)."""
+    from tasks.quality.suites import write_generated_suites
+
+    written = write_generated_suites()
+    emit({name: str(path) for name, path in written.items()}, as_json, [f"Wrote {path}" for path in written.values()])
+
+
+@app.command("corrupt-extract")
+def corrupt_extract(
+    as_at: Annotated[str, typer.Option("--as-at", help="Edition date the corrupted extract is for (after the latest extract).")],
+    lake: LakeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """DEMO TOOL: copy the latest register extract, with deliberate defects, as the extract for edition --as-at.
+
+    Used by `make demo-blocked` to show the quality gate stopping a publication; never part of a flow.
+    """
+    from carestats.settings import get_settings
+    from tasks.quality.demo import write_corrupted_extract
+
+    written = write_corrupted_extract(lake or get_settings().lake, parse_date(as_at))
+    emit(written, as_json, [f"Wrote a corrupted register extract to {written['folder']}:", *[f"  {d}" for d in written["defects"]]])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,22 +8,39 @@ from prefect import flow
 
 from carestats.settings import get_settings, last_month_end
 from tasks.datastore import steps as datastore
+from tasks.quality import steps as quality
+from tasks.quality.validate import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
 from tasks.storage import steps as storage
 from tasks.storage.lake import open_lake, sha256_hex
 
 
 @flow(name="publish-monthly-datastore", log_prints=True)
-def publish_monthly_datastore(as_at: dt.date | None = None, lake: str | None = None) -> dict:
-    """Publish (or rebuild exactly) the Datastore edition as at `as_at` (default: the last month end)."""
+def publish_monthly_datastore(
+    as_at: dt.date | None = None,
+    lake: str | None = None,
+    row_count_tolerance: float = DEFAULT_ROW_COUNT_TOLERANCE,
+    workbook: bool = True,
+) -> dict:
+    """Publish (or rebuild exactly) the Datastore edition as at `as_at` (default: the last month end).
+
+    Quality gates run on the register extract and on the rendered edition; a critical failure stops
+    the run before anything is published. row_count_tolerance: the largest drop in services against
+    the previous edition that still publishes. workbook: also publish the Excel edition.
+    """
     as_at = as_at or last_month_end()
     lake = lake or get_settings().lake
 
     extract = register.find_register_extract(lake, as_at)
     tables = register.load_register_extract(lake, extract)
+    quality.check_register_extract(lake, tables, extract.extract_date)
     edition = datastore.build_edition(tables, as_at, extract)
     previous = datastore.load_previous_edition(lake, as_at)
-    rendered = datastore.render_edition_files(edition, previous, extract)
+    rendered = datastore.render_edition_files(edition, previous, extract, workbook)
+    report, report_files = quality.check_edition(
+        lake, rendered.text, as_at, len(previous.text) if previous else None, row_count_tolerance
+    )
+    rendered = datastore.with_manifest(rendered, edition, previous, extract, report_files)
     outcome = storage.publish_folder(lake, datastore.edition_prefix(as_at), rendered.files)
     storage.point_latest(
         lake, datastore.DATASTORE_PREFIX, as_at.isoformat(), sha256_hex(rendered.files["manifest.json"])
@@ -37,6 +54,7 @@ def publish_monthly_datastore(as_at: dt.date | None = None, lake: str | None = N
         "register_extract": extract.extract_date.isoformat(),
         "previous_edition": previous.as_at.isoformat() if previous else None,
         "rows": len(edition.frame),
+        "quality": {"status": report.status, "warnings": [f.expectation for f in report.warnings]},
         "changes": rendered.change_counts,
         "files": {name: sha256_hex(data) for name, data in sorted(rendered.files.items())},
         "lake": open_lake(lake).uri(),

@@ -86,7 +86,10 @@ def _is_date(name: str) -> bool:
 
 
 @task(name="render-edition-files")
-def render_edition_files(edition: Edition, previous: PreviousEdition | None, extract: ExtractRef) -> EditionFiles:
+def render_edition_files(
+    edition: Edition, previous: PreviousEdition | None, extract: ExtractRef, workbook: bool = True
+) -> EditionFiles:
+    """The edition's published files, all but the manifest (see with_manifest)."""
     columns = load_dictionary().datastore_columns(edition.as_at)
     text = render.published_text(edition.frame, columns)
     changes = render.changes_between(previous.text if previous else None, text)
@@ -97,20 +100,29 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None, ext
         f"changes_{stamp}.csv": render.csv_bytes(changes),
     }
     counts = render.change_counts(changes)
-    files[f"datastore_{stamp}.xlsx"] = build_workbook(text, edition.as_at, counts if previous else None).data
+    if workbook:
+        files[f"datastore_{stamp}.xlsx"] = build_workbook(text, edition.as_at, counts if previous else None).data
+    return EditionFiles(text, files, changes, counts)
+
+
+def with_manifest(
+    rendered: EditionFiles, edition: Edition, previous: PreviousEdition | None, extract: ExtractRef, extra: dict[str, bytes]
+) -> EditionFiles:
+    """The edition's files plus `extra` (the quality report) and, computed last, the manifest over them all."""
+    files = {**rendered.files, **extra}
     files["manifest.json"] = render.manifest_bytes(
         as_at=edition.as_at,
         extract_date=extract.extract_date,
         extract_files=dict(extract.files_sha256),
         code_version=code_version(),
         previous_edition={"as_at": previous.as_at.isoformat(), "csv_sha256": previous.csv_sha256} if previous else None,
-        row_count=len(text),
+        row_count=len(rendered.text),
         rows_by_care_service=rows_by_care_service(edition.frame),
-        changes=counts,
+        changes=rendered.change_counts,
         withheld_cells=edition.withheld_cells,
         files=files,
     )
-    return EditionFiles(text, files, changes, counts)
+    return EditionFiles(rendered.text, files, rendered.changes, rendered.change_counts)
 
 
 def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tasks.excel.pivots import PIVOTS, PivotSpec, crosstab, item_order, shared_items
-from tasks.excel.source import read_datastore_csv
+from tasks.datastore.datastore_file import read_datastore_csv
 from tasks.excel.workbook import build_workbook
 from tests.tasks.excel.conftest import AS_AT, synthetic_edition
 from tests.tasks.excel.pivot_checks import pandas_pivot, sheet_pivot
@@ -25,7 +25,7 @@ def synthetic():
 
 @cache
 def reference_workbook(path: Path):
-    text = read_datastore_csv(path.read_bytes(), path.name)
+    text, _ = read_datastore_csv(path.read_bytes(), path.name)
     return text, build_workbook(text, dt.date(2025, 8, 31))
 
 

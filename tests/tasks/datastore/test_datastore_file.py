@@ -2,24 +2,25 @@ import datetime as dt
 
 import pytest
 
-from tasks.excel.source import as_at_from_file_name, read_datastore_csv
+from tasks.datastore.datastore_file import UnreadableFile, as_at_from_file_name, read_datastore_csv
 
 
 def test_reads_a_windows_1252_file_with_crlf_and_literal_na_as_blank():
     data = '"CareService","ServiceName","Registered_Places"\r\n"Care Home Service","Caf\xe9 N\xe1 Mara",NA\r\n'.encode("cp1252")
-    frame = read_datastore_csv(data, "old.csv")
+    frame, notes = read_datastore_csv(data, "old.csv")
+    assert notes == ["read as cp1252", "1 cells held a literal 'NA', read as blank"]
     assert frame.to_dict("records") == [{"CareService": "Care Home Service", "ServiceName": "Café Ná Mara", "Registered_Places": ""}]
 
 
 def test_reads_a_published_csv_with_its_bom_as_plain_headers():
     data = "\ufeffCSNumber,ServiceName\r\nCS2003000001,'=1+2\r\n".encode("utf-8")
-    frame = read_datastore_csv(data)
+    frame, _ = read_datastore_csv(data)
     assert list(frame.columns) == ["CSNumber", "ServiceName"]
     assert frame.values.tolist() == [["CS2003000001", "'=1+2"]]
 
 
 def test_reads_the_real_extract_with_its_non_ascii_names(reference_extract):
-    frame = read_datastore_csv(reference_extract.read_bytes(), reference_extract.name)
+    frame, _ = read_datastore_csv(reference_extract.read_bytes(), reference_extract.name)
     assert frame.shape == (10670, 36)
     assert not (frame == "NA").any().any()
     assert frame["ServiceName"].str.contains("’").any() or frame["ServiceProvider"].str.contains("’").any()
@@ -39,3 +40,8 @@ def test_reads_the_real_extract_with_its_non_ascii_names(reference_extract):
 )
 def test_edition_date_from_the_names_files_have_had(name, expected):
     assert as_at_from_file_name(name) == expected
+
+
+def test_a_file_that_is_not_a_table_is_unreadable():
+    with pytest.raises(UnreadableFile, match="cannot read broken.csv"):
+        read_datastore_csv(b'a,b\n"unterminated,1\n', "broken.csv")

@@ -1,0 +1,67 @@
+"""Reading any CSV shaped like a published Datastore, whichever edition or export it came from.
+
+Real files differ from ours: Windows-1252, a BOM-mangled first header, quoted headers, a literal `NA`
+for blank, CRLF. They are read as the published text they stand for ('' for blank), with a note of
+each thing reading changed, so that the workbook and the quality suites judge the data, not the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pandas as pd
+
+from tasks.register.extract import decode
+
+MISSING_MARKER = "NA"  # what R-made extracts write for an empty cell
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july",
+         "august", "september", "october", "november", "december"],
+        start=1,
+    )
+}
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be read as a CSV table."""
+
+
+def read_datastore_csv(data: bytes, file_name: str = "datastore.csv") -> tuple[pd.DataFrame, list[str]]:
+    """The file's rows as text ('' for blank), in file order, and notes on what reading changed."""
+    try:
+        text, encoding = decode(data, file_name)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, quoting=csv.QUOTE_MINIMAL)
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise UnreadableFile(f"cannot read {file_name}: {error}") from error
+    frame.columns = [str(c).strip().lstrip("\ufeff").strip('"').strip() for c in frame.columns]
+    notes = [f"read as {encoding}"]
+    literal_na = frame == MISSING_MARKER
+    if literal_na.any().any():
+        notes.append(f"{int(literal_na.sum().sum()):,} cells held a literal {MISSING_MARKER!r}, read as blank")
+        frame = frame.mask(literal_na, "")
+    return frame, notes
+
+
+def as_at_from_file_name(name: str) -> dt.date | None:
+    """The edition date a file name holds, in any of the names editions have had, or None.
+
+    datastore_2025-08-31.csv, MDSF_data_31 March 2025.csv and 250531DatastoreExternal.csv all name one.
+    """
+    patterns = (
+        (r"(\d{4})-(\d{2})-(\d{2})", lambda m: (int(m[1]), int(m[2]), int(m[3]))),
+        (r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})", lambda m: (int(m[3]), MONTHS.get(m[2].lower(), 0), int(m[1]))),
+        (r"(?<!\d)(\d{2})(\d{2})(\d{2})(?=Datastore)", lambda m: (2000 + int(m[1]), int(m[2]), int(m[3]))),
+    )
+    for pattern, parts in patterns:
+        match = re.search(pattern, name)
+        if match:
+            try:
+                return dt.date(*parts(match))
+            except ValueError:
+                continue
+    return None

@@ -1,0 +1,56 @@
+"""The quality gate in the Datastore flow: a good edition publishes with its report, a bad one publishes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from flows.publish_datastore import publish_monthly_datastore
+from tasks.quality.steps import QualityGateError
+from tests.extract_builder import service, write_extract
+
+SERVICES = [service(f"CS20020000{n:02d}", ServiceName=f"Home {n}") for n in range(1, 21)]
+
+
+@pytest.fixture
+def published_august(prefect_harness, tmp_path):
+    write_extract(tmp_path, "2025-09-03", services=SERVICES)
+    summary = publish_monthly_datastore(as_at=dt.date(2025, 8, 31), lake=str(tmp_path))
+    return tmp_path, summary
+
+
+def test_good_edition_passes_and_is_published_with_its_quality_report(published_august):
+    lake, summary = published_august
+    folder = lake / "publish" / "datastore" / "2025-08-31"
+    assert summary["quality"] == {"status": "passed", "warnings": []}
+    report = json.loads((folder / "quality_2025-08-31.json").read_text())
+    assert report["status"] == "passed" and report["rows"] == 20 and report["failures"] == []
+    assert "no previous edition" in {s["expectation"]: s["reason"] for s in report["skipped"]}["rule: row_count_drop"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {"quality_2025-08-31.json", "quality_2025-08-31.html"} <= set(manifest["files"])
+    assert "<h1>Datastore edition 2025-08-31: quality report</h1>" in (folder / "quality_2025-08-31.html").read_text()
+    assert json.loads((lake / "quality" / "register" / "2025-09-03" / "quality_2025-09-03.json").read_text())["status"] == "passed"
+
+
+def test_corrupted_edition_is_blocked_and_the_previous_one_stays(published_august):
+    lake, _ = published_august
+    before = {p.relative_to(lake): p.read_bytes() for p in (lake / "publish").rglob("*") if p.is_file()}
+    broken = [dict(s) for s in SERVICES[:18]]  # two services fewer: a 10% drop
+    broken[4]["Registered_Places"] = ""  # a care home without places: line 6 of the edition
+    write_extract(lake, "2025-10-03", services=broken)
+
+    with pytest.raises(QualityGateError) as raised:
+        publish_monthly_datastore(as_at=dt.date(2025, 9, 30), lake=str(lake))
+
+    message = str(raised.value)
+    assert "2 critical expectation(s) failed" in message
+    assert "rule: registered_places_present [Registered_Places]: 1 row(s) fail; lines 6" in message
+    assert "rule: row_count_drop: observed 18; expected at least 19" in message
+    after = {p.relative_to(lake): p.read_bytes() for p in (lake / "publish").rglob("*") if p.is_file()}
+    assert after == before  # nothing new visible, the August edition's bytes and latest.json unchanged
+    blocked = lake / "quality" / "datastore" / "2025-09-30"
+    report = json.loads((blocked / "quality_2025-09-30.json").read_text())
+    assert report["status"] == "failed" and [f["lines"] for f in report["failures"]] == [[6], []]
+    assert str(blocked / "quality_2025-09-30.html") in message
