@@ -78,8 +78,12 @@ def labels(values: list[str | None], codes: np.ndarray) -> pa.Array:
     return words(values).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
 
+ACCENTED_WEIGHT = 0.2  # words with accents are rarer than plain ones, as in the real register
+
+
 def pick(rng: np.random.Generator, values: list[str], n: int) -> pa.Array:
-    return labels(values, rng.integers(0, len(values), n))
+    weights = np.array([1.0 if v.isascii() else ACCENTED_WEIGHT for v in values])
+    return labels(values, rng.choice(len(values), n, p=weights / weights.sum()))
 
 
 def cat(*parts: pa.Array | str) -> pa.Array:
@@ -224,8 +228,8 @@ def service_names(rng: np.random.Generator, care_service: str, ctx: Context) -> 
     if care_service == "Support Service":
         at_home = split(ctx.public,
                         mix(rng, (0.6, t(council, " Care at Home Service")), (0.4, t(town, " Home Care Service"))),
-                        mix(rng, (0.35, t(brand, " Home Care")), (0.3, t(brand, " Care - ", town)),
-                            (0.2, t(town, " Care at Home Service")), (0.15, t(brand, " Care Services"))))
+                        mix(rng, (0.35, t(brand, " Home Care ", town)), (0.3, t(brand, " Care - ", town)),
+                            (0.2, t(town, " Care at Home Service")), (0.15, t(brand, " Care Services ", town))))
         other = mix(rng, (0.35, t(place, " Day Centre")), (0.25, t(place, " Day Opportunities")),
                     (0.1, t(town, " Memory Café")), (0.2, t(place, " Resource Centre")),
                     (0.1, t(brand, " Community Support")))
