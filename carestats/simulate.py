@@ -29,7 +29,9 @@ class RegisterHistory:
     enforcements: pd.DataFrame
 
 
-def simulate_history(seed: int = 2025, scale: float = 1.0, until: dt.date = dt.date(2026, 10, 31)) -> RegisterHistory:
+def simulate_history(
+    seed: int = 2025, scale: float = 1.0, until: dt.date = dt.date(2026, 10, 31)
+) -> RegisterHistory:
     """The register's history up to `until`; scale 1.0 is Scotland (about 10,700 services in 2025)."""
     if scale <= 0:
         raise ValueError("scale must be positive")

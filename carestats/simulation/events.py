@@ -40,15 +40,20 @@ def _window(register: Register, until: int) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(register.registered, to_day(cal.HISTORY_START)), np.minimum(register.closed, until + 1)
 
 
-def _inspection_days(rng: np.random.Generator, register: Register, until: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _inspection_days(
+    rng: np.random.Generator, register: Register, until: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(service row, day, whether it is the service's first inspection after registering), in date order
     per service. Gaps shrink for low-quality services; most inspections stop during the 2020-21 pause."""
     start, end = _window(register, until)
     factor = np.clip(0.55 + 0.3 * (register.quality - 3.0), 0.55, 1.15)
     mean_gap = _rates(register, "inspect_years") * 365.25 * factor
     new = register.registered >= to_day(cal.HISTORY_START)
-    day = np.where(new, register.registered + rng.integers(60, 300, len(start)),
-                   start + rng.random(len(start)) * mean_gap).astype(np.int64)
+    day = np.where(
+        new,
+        register.registered + rng.integers(60, 300, len(start)),
+        start + rng.random(len(start)) * mean_gap,
+    ).astype(np.int64)
     rows_out, days_out, first_out = [], [], []
     active = np.flatnonzero(day < end)
     first = new.copy()
@@ -63,7 +68,9 @@ def _inspection_days(rng: np.random.Generator, register: Register, until: int) -
     rows, days, is_first = np.concatenate(rows_out), np.concatenate(days_out), np.concatenate(first_out)
     pause = (days >= to_day(cal.COVID_PAUSE[0])) & (days <= to_day(cal.COVID_PAUSE[1]))
     kept = np.array([cal.COVID_KEPT.get(c, 0.1) for c in cal.GROUP_CARE_SERVICE])[register.group[rows]]
-    keep = (~pause | (rng.random(len(rows)) < kept)) & (days < end[rows]) & (days >= register.registered[rows])
+    keep = (
+        (~pause | (rng.random(len(rows)) < kept)) & (days < end[rows]) & (days >= register.registered[rows])
+    )
     order = np.lexsort((days[keep], rows[keep]))
     return rows[keep][order], days[keep][order], is_first[keep][order]
 
@@ -72,8 +79,12 @@ def _graded_key_questions(register: Register) -> np.ndarray:
     """Per service row, which of the dictionary's key questions it can be graded on."""
     dictionary = load_dictionary()
     questions = dictionary.key_questions
-    by_group = np.array([[q in dictionary.graded_key_questions(g.care_service, g.subtype) for q in questions]
-                         for g in cal.GROUPS])
+    by_group = np.array(
+        [
+            [q in dictionary.graded_key_questions(g.care_service, g.subtype) for q in questions]
+            for g in cal.GROUPS
+        ]
+    )
     allowed = by_group[register.group]
     allowed[:, questions.index("KQ_Staff_Team")] &= register.staff_team
     return allowed
@@ -90,14 +101,18 @@ def simulate_inspections(seed: int, register: Register, until: int) -> tuple[pd.
     logit = np.log(base / (1 - base)) + 1.5 * (TYPICAL_QUALITY - level)
     requirements = rng.random(n) < 1 / (1 + np.exp(-logit))
     in_pause = (days >= to_day(cal.COVID_PAUSE[0])) & (days <= to_day(cal.COVID_PAUSE[1]))
-    graded_share = np.where(in_pause, cal.COVID_GRADED_SHARE, np.where(is_first, cal.FIRST_GRADED_SHARE, cal.GRADED_SHARE))
+    graded_share = np.where(
+        in_pause, cal.COVID_GRADED_SHARE, np.where(is_first, cal.FIRST_GRADED_SHARE, cal.GRADED_SHARE)
+    )
     graded = rng.random(n) < graded_share
     cs_number = pa.array(register.services["CSNumber"].array)
-    inspections = pd.DataFrame({
-        "CSNumber": pd.Series(cs_number.take(pa.array(rows)), dtype="str"),
-        "Inspection_Date": as_datetime(days),
-        "Requirements_Made": pd.Series(np.where(requirements, "Yes", "No").astype(object), dtype="str"),
-    })
+    inspections = pd.DataFrame(
+        {
+            "CSNumber": pd.Series(cs_number.take(pa.array(rows)), dtype="str"),
+            "Inspection_Date": as_datetime(days),
+            "Requirements_Made": pd.Series(np.where(requirements, "Yes", "No").astype(object), dtype="str"),
+        }
+    )
 
     # Gradings: a service's first grading covers every key question it can be graded on; later ones often
     # only two or three.
@@ -111,22 +126,28 @@ def simulate_inspections(seed: int, register: Register, until: int) -> tuple[pd.
     priority = np.where(allowed, rng.random((m, len(questions))), np.inf)
     rank = priority.argsort(axis=1).argsort(axis=1)
     chosen = allowed & (rank < wanted[:, None])
-    grades = np.clip(np.round(g_level[:, None] + rng.normal(0, cal.KEY_QUESTION_SD, (m, len(questions)))), 1, 6)
+    grades = np.clip(
+        np.round(g_level[:, None] + rng.normal(0, cal.KEY_QUESTION_SD, (m, len(questions)))), 1, 6
+    )
     low, median, high = cal.PUBLICATION_LAG_DAYS
     lag = np.clip(median * np.exp(0.4 * rng.standard_normal(m)), low, high).astype(np.int64)
     published = weekday(g_days + lag)
     kept = published <= until
-    gradings = pd.DataFrame({
-        "CSNumber": pd.Series(cs_number.take(pa.array(g_rows[kept])), dtype="str"),
-        "Inspection_Date": as_datetime(g_days[kept]),
-        "Publication_Date": as_datetime(published[kept]),
-    })
+    gradings = pd.DataFrame(
+        {
+            "CSNumber": pd.Series(cs_number.take(pa.array(g_rows[kept])), dtype="str"),
+            "Inspection_Date": as_datetime(g_days[kept]),
+            "Publication_Date": as_datetime(published[kept]),
+        }
+    )
     for k, question in enumerate(questions):
         gradings[question] = pd.arrays.IntegerArray(grades[kept, k].astype(np.int64), ~chosen[kept, k])
     return inspections, gradings
 
 
-def _occurrences(rng: np.random.Generator, register: Register, until: int, per_year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _occurrences(
+    rng: np.random.Generator, register: Register, until: int, per_year: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Poisson events at the given yearly rate per service, uniform over each service's window."""
     start, end = _window(register, until)
     exposure = np.maximum(end - start, 0)
@@ -145,11 +166,15 @@ def simulate_complaints(seed: int, register: Register, until: int) -> pd.DataFra
     proneness = rng.gamma(0.5, 2.0, len(register.quality))
     rate = _rates(register, "complaints") * _quality_weight(register.quality, 0.9) * proneness
     rows, days = _occurrences(rng, register, until, rate)
-    return pd.DataFrame({
-        "Complaint_ID": pd.Series(nm.cat("CMP", nm.padded(np.arange(1, len(rows) + 1), 8)), dtype="str"),
-        "CSNumber": pd.Series(pa.array(register.services["CSNumber"].array).take(pa.array(rows)), dtype="str"),
-        "Upheld_Date": as_datetime(days),
-    })
+    return pd.DataFrame(
+        {
+            "Complaint_ID": pd.Series(nm.cat("CMP", nm.padded(np.arange(1, len(rows) + 1), 8)), dtype="str"),
+            "CSNumber": pd.Series(
+                pa.array(register.services["CSNumber"].array).take(pa.array(rows)), dtype="str"
+            ),
+            "Upheld_Date": as_datetime(days),
+        }
+    )
 
 
 def simulate_enforcements(seed: int, register: Register, until: int) -> pd.DataFrame:
@@ -160,9 +185,15 @@ def simulate_enforcements(seed: int, register: Register, until: int) -> pd.DataF
     kinds = list(cal.ENFORCEMENT_TYPES)
     weights = np.array(list(cal.ENFORCEMENT_TYPES.values()))
     kind = np.array(kinds, dtype=object)[rng.choice(len(kinds), len(rows), p=weights / weights.sum())]
-    return pd.DataFrame({
-        "Enforcement_ID": pd.Series(nm.cat("ENF", nm.padded(np.arange(1, len(rows) + 1), 7)), dtype="str"),
-        "CSNumber": pd.Series(pa.array(register.services["CSNumber"].array).take(pa.array(rows)), dtype="str"),
-        "Issued_Date": as_datetime(days),
-        "Enforcement_Type": pd.Series(kind, dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "Enforcement_ID": pd.Series(
+                nm.cat("ENF", nm.padded(np.arange(1, len(rows) + 1), 7)), dtype="str"
+            ),
+            "CSNumber": pd.Series(
+                pa.array(register.services["CSNumber"].array).take(pa.array(rows)), dtype="str"
+            ),
+            "Issued_Date": as_datetime(days),
+            "Enforcement_Type": pd.Series(kind, dtype="str"),
+        }
+    )

@@ -29,8 +29,11 @@ POSTCODE_LETTERS = list("ABDEFGHJLNPQRSTUWXYZ")  # letters used in the inward pa
 
 # Provider size: Zipf exponent (smaller means bigger chains) by sector and family.
 PROVIDER_ZIPF = {
-    ("Private", "childcare"): 2.8, ("Private", "carehome"): 2.1, ("Private", "community"): 2.2,
-    ("Voluntary or Not for Profit", "childcare"): 3.0, ("Voluntary or Not for Profit", "carehome"): 1.8,
+    ("Private", "childcare"): 2.8,
+    ("Private", "carehome"): 2.1,
+    ("Private", "community"): 2.2,
+    ("Voluntary or Not for Profit", "childcare"): 3.0,
+    ("Voluntary or Not for Profit", "carehome"): 1.8,
     ("Voluntary or Not for Profit", "community"): 1.8,
 }
 LARGEST_PROVIDER_SHARE = 0.06  # of its sector and family's services
@@ -89,6 +92,7 @@ def _lineage_starts(rng: np.random.Generator, group: cal.Group, scale: float, un
     restructure = 0.0 if group.care_service == "Child Minding" else cal.RESTRUCTURE_RATE
     windows = []
     for first, months, share in group.cohorts:
+        # A one-month cohort is registered on the month's first day (the regulator's first day, 1 April 2002).
         days = np.arange(month_day(first), month_day(first, months) if months > 1 else month_day(first) + 1)
         # Re-registrations move lineages' CS numbers to later dates: found more so that the share holds.
         windows.append((days, share * np.exp(restructure * (target_day - days.mean()) / 365.25)))
@@ -100,7 +104,9 @@ def _lineage_starts(rng: np.random.Generator, group: cal.Group, scale: float, un
         parts.append(days[rng.integers(0, len(days), count)])
     founded *= squeeze
     first_day = month_day(group.start)
-    survivors_per_daily_registration = group.lifetime.survival(target_day - np.arange(first_day, target_day + 1)).sum()
+    survivors_per_daily_registration = group.lifetime.survival(
+        target_day - np.arange(first_day, target_day + 1)
+    ).sum()
     per_day = (1 - founded) * target / survivors_per_daily_registration
     starts = month_starts(group.start, until)
     lengths = np.append(starts[1:], until + 1) - starts
@@ -154,13 +160,16 @@ def _segments(seed: int, lineages: Lineages, until: int) -> Segments:
     u = rng.random((n, MAX_RESTRUCTURES))
     u[np.arange(MAX_RESTRUCTURES)[None, :] >= events[:, None]] = np.inf
     u.sort(axis=1)
-    inside = lineages.registered[:, None] + 1 + np.floor(np.where(np.isinf(u), 0, u) * (exposure[:, None] - 1))
+    inside = (
+        lineages.registered[:, None] + 1 + np.floor(np.where(np.isinf(u), 0, u) * (exposure[:, None] - 1))
+    )
     bounds = np.empty((n, MAX_RESTRUCTURES + 2), dtype=np.int64)
     bounds[:, 0] = lineages.registered
     bounds[:, 1:-1] = np.where(np.isinf(u), lineages.closed[:, None], inside)
     bounds[:, -1] = lineages.closed
     position = np.arange(MAX_RESTRUCTURES + 1)[None, :]
-    keep = (position <= events[:, None]) & (bounds[:, 1:] > bounds[:, :-1])  # two restructures on one day: one
+    # Two restructures on one day make one re-registration, not an empty CS number.
+    keep = (position <= events[:, None]) & (bounds[:, 1:] > bounds[:, :-1])
     rows = np.broadcast_to(np.arange(n)[:, None], keep.shape)[keep]
     return Segments(rows, bounds[:, :-1][keep], bounds[:, 1:][keep])
 
@@ -216,9 +225,15 @@ def _towns(rng: np.random.Generator, council: np.ndarray) -> np.ndarray:
     """A town of the council, by weight: search each council's cumulative weights shifted by its index."""
     towns = geography().towns
     shares = towns.weight / np.bincount(towns.council, towns.weight)[towns.council]
-    keys = towns.council + np.cumsum(shares) - np.r_[0, np.cumsum(np.bincount(towns.council, shares))[:-1]][towns.council]
-    return np.minimum(np.searchsorted(keys, council + rng.random(len(council)), side="right"),
-                      np.searchsorted(keys, council + 1, side="left"))
+    keys = (
+        towns.council
+        + np.cumsum(shares)
+        - np.r_[0, np.cumsum(np.bincount(towns.council, shares))[:-1]][towns.council]
+    )
+    return np.minimum(
+        np.searchsorted(keys, council + rng.random(len(council)), side="right"),
+        np.searchsorted(keys, council + 1, side="left"),
+    )
 
 
 @dataclass(frozen=True)
@@ -229,13 +244,16 @@ class Providers:
     domain: pa.Array
 
 
-def _providers(rng: np.random.Generator, group: np.ndarray, sector: np.ndarray, council: np.ndarray,
-               person: pa.Array) -> Providers:
+def _providers(
+    rng: np.random.Generator, group: np.ndarray, sector: np.ndarray, council: np.ndarray, person: pa.Array
+) -> Providers:
     """Who provides each lineage: childminders themselves, councils, NHS boards, or a private or voluntary
     organisation drawn with heavy-tailed sizes (a few chains, many single-service providers)."""
     geo, sectors = geography(), load_dictionary().reference["sectors"]
     n = len(group)
-    family = np.array([cal.FAMILIES.index(cal.SERVICE_RATES[c].family) for c in cal.GROUP_CARE_SERVICE])[group]
+    family = np.array([cal.FAMILIES.index(cal.SERVICE_RATES[c].family) for c in cal.GROUP_CARE_SERVICE])[
+        group
+    ]
     boards = sorted({b for b in geo.main_board if b})
     board = np.array([boards.index(b) if b else 0 for b in geo.main_board])[council]
     kind = np.full(n, -1)
@@ -254,18 +272,24 @@ def _providers(rng: np.random.Generator, group: np.ndarray, sector: np.ndarray, 
         lambda rows: nm.labels([c.replace(" & ", " and ") for c in geo.councils], council[rows]),
         lambda rows: board_names.take(pa.array(board[rows])),
     ]
-    domains: list[nm.Option] = [lambda rows: pa.nulls(len(rows), nm.STRING),
-                                lambda rows: nm.labels(geo.domain, council[rows]), "nhs.scot"]
+    domains: list[nm.Option] = [
+        lambda rows: pa.nulls(len(rows), nm.STRING),
+        lambda rows: nm.labels(geo.domain, council[rows]),
+        "nhs.scot",
+    ]
     for (sector_name, family_name), exponent in sorted(PROVIDER_ZIPF.items()):
-        rows = np.flatnonzero((kind < 0) & (sector == sectors.index(sector_name))
-                              & (family == cal.FAMILIES.index(family_name)))
+        rows = np.flatnonzero(
+            (kind < 0) & (sector == sectors.index(sector_name)) & (family == cal.FAMILIES.index(family_name))
+        )
         kind[rows] = len(names)
         cap = max(1, int(LARGEST_PROVIDER_SHARE * len(rows)))
         sizes = np.minimum(rng.zipf(exponent, len(rows)), cap)
         local[rows] = rng.permutation(np.repeat(np.arange(len(rows)), sizes)[: len(rows)])
         pool_names, pool_brands = nm.provider_names(rng, sector_name, family_name, len(rows))
         suffix = ".co.uk" if sector_name == "Private" else ".org.uk"
-        pool_domains = nm.cat(nm.slug(pool_brands), nm.build(nm.mix(rng, (0.6, "care"), (0.4, "")), len(rows)), suffix)
+        pool_domains = nm.cat(
+            nm.slug(pool_brands), nm.build(nm.mix(rng, (0.6, "care"), (0.4, "")), len(rows)), suffix
+        )
         for options, pool in ((names, pool_names), (brands, pool_brands), (domains, pool_domains)):
             options.append(lambda rows, pool=pool: pool.take(pa.array(local[rows])))
     key = kind.astype(np.int64) * n + local
@@ -274,11 +298,16 @@ def _providers(rng: np.random.Generator, group: np.ndarray, sector: np.ndarray, 
 
 def _quality(rng: np.random.Generator, n: int) -> np.ndarray:
     struggling = rng.random(n) < cal.STRUGGLING_SHARE
-    return np.where(struggling, rng.normal(cal.STRUGGLING_MEAN, cal.STRUGGLING_SD, n),
-                    rng.normal(cal.QUALITY_MEAN, cal.QUALITY_SD, n))
+    return np.where(
+        struggling,
+        rng.normal(cal.STRUGGLING_MEAN, cal.STRUGGLING_SD, n),
+        rng.normal(cal.QUALITY_MEAN, cal.QUALITY_SD, n),
+    )
 
 
-def _care_home_areas(rng: np.random.Generator, subtype: np.ndarray, care_home: np.ndarray) -> tuple[pa.Array, pa.Array]:
+def _care_home_areas(
+    rng: np.random.Generator, subtype: np.ndarray, care_home: np.ndarray
+) -> tuple[pa.Array, pa.Array]:
     """Main area of care, and all areas (the main one first, sometimes one or two others)."""
     n = len(subtype)
     areas = sorted({a for shares in cal.CARE_HOME_AREAS.values() for a in shares if a})
@@ -293,11 +322,22 @@ def _care_home_areas(rng: np.random.Generator, subtype: np.ndarray, care_home: n
     first_shift = rng.integers(1, count, n)  # 1..count-1, so never the main area
     second_shift = 1 + (first_shift + rng.integers(0, count - 2, n)) % (count - 1)  # differs from both
     main_names = nm.labels(areas, np.maximum(main, 0))
-    first, second = (nm.labels(areas, (np.maximum(main, 0) + shift) % count) for shift in (first_shift, second_shift))
+    first, second = (
+        nm.labels(areas, (np.maximum(main, 0) + shift) % count) for shift in (first_shift, second_shift)
+    )
     extra = np.where(known, rng.choice(3, n, p=[0.65, 0.25, 0.1]), 3)
-    all_areas = nm.build(nm.by_code(extra, [nm.template(main_names), nm.template(main_names, "; ", first),
-                                            nm.template(main_names, "; ", first, "; ", second),
-                                            lambda rows: pa.nulls(len(rows), nm.STRING)]), n)
+    all_areas = nm.build(
+        nm.by_code(
+            extra,
+            [
+                nm.template(main_names),
+                nm.template(main_names, "; ", first),
+                nm.template(main_names, "; ", first, "; ", second),
+                lambda rows: pa.nulls(len(rows), nm.STRING),
+            ],
+        ),
+        n,
+    )
     return nm.null_where(~known, main_names), all_areas
 
 
@@ -320,6 +360,64 @@ def _additional_subtypes(rng: np.random.Generator, group: np.ndarray) -> pa.Arra
 def _int_column(values: np.ndarray) -> pd.arrays.IntegerArray:
     missing = np.isnan(values)
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+
+
+def _contacts(
+    rng: np.random.Generator,
+    childminder: np.ndarray,
+    dialling: pa.Array,
+    manager: pa.Array,
+    service_name: pa.Array,
+    domain: pa.Array,
+) -> dict[str, pa.Array]:
+    """Phone numbers, e-mail addresses and a contact person: childminders use their own mobiles and
+    personal e-mail; other services a landline and the provider's domain."""
+    n = len(childminder)
+    phone = nm.phone_numbers(rng, dialling, childminder)
+    personal = nm.template(nm.slug(manager, "."), nm.digits(rng, n, 2), "@", nm.pick(rng, nm.EMAIL_HOSTS, n))
+    mailbox = nm.build(
+        nm.mix(
+            rng,
+            (0.4, "info"),
+            (0.2, "manager"),
+            (0.1, "admin"),
+            (0.3, lambda rows: pc.utf8_slice_codeunits(nm.slug(service_name.take(pa.array(rows))), 0, 24)),
+        ),
+        n,
+    )
+    eforms = nm.build(nm.split(childminder, personal, nm.template(mailbox, "@", domain)), n)
+    contact_first, contact_surname = nm.people(rng, n)
+    is_manager = childminder | (rng.random(n) < 0.7)
+    contact_name = nm.build(
+        nm.split(is_manager, nm.template(manager), nm.template(contact_first, " ", contact_surname)), n
+    )
+    contact_email = nm.build(
+        nm.by_code(
+            np.select([childminder, is_manager], [0, 1], 2),
+            [
+                nm.template(eforms),
+                lambda rows: nm.cat(
+                    nm.slug(manager.take(pa.array(rows)), "."), "@", domain.take(pa.array(rows))
+                ),
+                lambda rows: nm.cat(
+                    nm.slug(contact_first.take(pa.array(rows))),
+                    ".",
+                    nm.slug(contact_surname.take(pa.array(rows))),
+                    "@",
+                    domain.take(pa.array(rows)),
+                ),
+            ],
+        ),
+        n,
+    )
+    mobiles = nm.phone_numbers(rng, dialling, np.ones(n, dtype=bool))
+    return {
+        "Service_Phone_Number": phone,
+        "Eforms_email_address": eforms,
+        "Contact_Name": contact_name,
+        "Contact_Email": contact_email,
+        "Contact_Phone": nm.build(nm.split(rng.random(n) < 0.6, nm.template(phone), nm.template(mobiles)), n),
+    }
 
 
 @dataclass(frozen=True)
@@ -354,20 +452,31 @@ def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
         places[rows] = _sizes(rng, spec.places, len(rows))
         staff[rows] = _sizes(rng, spec.staff, len(rows))
     council = _councils(rng, group)
-    public = np.isin(sector, [sectors.index("Local Authority"), sectors.index("Health Board")])
-    sector[(council == geo.councils.index(OUTSIDE_SCOTLAND)) & public] = sectors.index("Private")
-    public = np.isin(sector, [sectors.index("Local Authority"), sectors.index("Health Board")])
+    public_sectors = [sectors.index("Local Authority"), sectors.index("Health Board")]
+    sector[(council == geo.councils.index(OUTSIDE_SCOTLAND)) & np.isin(sector, public_sectors)] = (
+        sectors.index("Private")
+    )  # councils and NHS boards run nothing outside Scotland
+    public = np.isin(sector, public_sectors)
     town = _towns(rng, council)
     town_names = nm.labels(towns.name, town)
     district_counts = np.array([len(d) for d in towns.districts])
     first_district = np.r_[0, np.cumsum(district_counts)[:-1]]
-    district = nm.labels([d for ds in towns.districts for d in ds],
-                         first_district[town] + (rng.random(n) * district_counts[town]).astype(np.int64))
-    postcode = nm.cat(district, " ", pc.cast(pa.array(rng.integers(1, 10, n)), nm.STRING),
-                      nm.pick(rng, POSTCODE_LETTERS, n), nm.pick(rng, POSTCODE_LETTERS, n))
+    district = nm.labels(
+        [d for ds in towns.districts for d in ds],
+        first_district[town] + (rng.random(n) * district_counts[town]).astype(np.int64),
+    )
+    postcode = nm.cat(
+        district,
+        " ",
+        pc.cast(pa.array(rng.integers(1, 10, n)), nm.STRING),
+        nm.pick(rng, POSTCODE_LETTERS, n),
+        nm.pick(rng, POSTCODE_LETTERS, n),
+    )
     zoned = towns.datazone_count[town] > 0
-    zone = np.minimum(towns.datazone_start[town] + (rng.random(n) * towns.datazone_count[town]).astype(np.int64),
-                      len(geo.simd_rank) - 1)
+    zone = np.minimum(
+        towns.datazone_start[town] + (rng.random(n) * towns.datazone_count[town]).astype(np.int64),
+        len(geo.simd_rank) - 1,
+    )
     simd = np.where(zoned, geo.simd_rank[zone], np.nan)
     board_of_town = [towns.board[t] or geo.main_board[towns.council[t]] for t in range(len(towns.name))]
 
@@ -376,36 +485,35 @@ def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
     person = nm.cat(first, " ", surname)
     providers = _providers(rng, group, sector, council, person)
     context = nm.Context(
-        town=town_names, place=nm.pick(rng, nm.PLACES, n), first=first, surname=surname, brand=providers.brand,
-        council=nm.labels(geo.provider_name, council), public=public, subtype=subtype,
+        town=town_names,
+        place=nm.pick(rng, nm.PLACES, n),
+        first=first,
+        surname=surname,
+        brand=providers.brand,
+        council=nm.labels(geo.provider_name, council),
+        public=public,
+        subtype=subtype,
         kids=nm.cat(nm.pick(rng, nm.KIDS_ADJECTIVES, n), " ", nm.pick(rng, nm.KIDS_NOUNS, n)),
     )
     service_kinds = sorted(set(cal.GROUP_CARE_SERVICE))
-    service_name = nm.build(nm.by_code(np.searchsorted(service_kinds, care_service),
-                                       [nm.service_names(rng, kind, context) for kind in service_kinds]), n)
+    service_name = nm.build(
+        nm.by_code(
+            np.searchsorted(service_kinds, care_service),
+            [nm.service_names(rng, kind, context) for kind in service_kinds],
+        ),
+        n,
+    )
 
-    # Contact details: childminders use their own mobiles and personal e-mail.
-    dialling = nm.labels(towns.dialling, town)
-    phone = nm.phone_numbers(rng, dialling, childminder)
-    personal = nm.template(nm.slug(person, "."), nm.digits(rng, n, 2), "@", nm.pick(rng, nm.EMAIL_HOSTS, n))
-    mailbox = nm.build(nm.mix(rng, (0.4, "info"), (0.2, "manager"), (0.1, "admin"),
-                              (0.3, lambda rows: pc.utf8_slice_codeunits(nm.slug(service_name.take(pa.array(rows))), 0, 24))), n)
-    eforms = nm.build(nm.split(childminder, personal, nm.template(mailbox, "@", providers.domain)), n)
-    contact_first, contact_surname = nm.people(rng, n)
-    is_manager = childminder | (rng.random(n) < 0.7)
-    contact_name = nm.build(nm.split(is_manager, nm.template(person), nm.template(contact_first, " ", contact_surname)), n)
-    contact_email = nm.build(nm.by_code(np.select([childminder, is_manager], [0, 1], 2), [
-        nm.template(eforms),
-        lambda rows: nm.cat(nm.slug(person.take(pa.array(rows)), "."), "@", providers.domain.take(pa.array(rows))),
-        lambda rows: nm.cat(nm.slug(contact_first.take(pa.array(rows))), ".", nm.slug(contact_surname.take(pa.array(rows))),
-                            "@", providers.domain.take(pa.array(rows))),
-    ]), n)
-    own_phone = rng.random(n) < 0.6
-    contact_phone = nm.build(nm.split(own_phone, nm.template(phone),
-                                      lambda rows: nm.phone_numbers(rng, dialling.take(pa.array(rows)),
-                                                                    np.ones(len(rows), dtype=bool))), n)
-    address_1 = nm.cat(pc.cast(pa.array(rng.integers(1, 250, n)), nm.STRING), " ", nm.pick(rng, nm.PLACES, n), " ",
-                       nm.pick(rng, nm.STREET_KINDS, n))
+    contacts = _contacts(
+        rng, childminder, nm.labels(towns.dialling, town), person, service_name, providers.domain
+    )
+    address_1 = nm.cat(
+        pc.cast(pa.array(rng.integers(1, 250, n)), nm.STRING),
+        " ",
+        nm.pick(rng, nm.PLACES, n),
+        " ",
+        nm.pick(rng, nm.STREET_KINDS, n),
+    )
 
     # Size: places, staff, beds; childminders' assistants count in their staff and get a staff-team grade.
     assistants = childminder & (rng.random(n) < cal.CHILDMINDER_STAFF_SHARE)
@@ -413,33 +521,44 @@ def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
     whole = rng.random(n) < 0.25
     staff = np.where(whole & (staff >= 1), np.round(staff), np.maximum(np.round(staff, 2), 0.01))
     places = np.round(places)
-    beds = np.where(care_home, np.where(rng.random(n) < 0.85, places, np.maximum(places + rng.integers(-2, 4, n), 1)),
-                    np.nan)
+    beds = np.where(
+        care_home,
+        np.where(rng.random(n) < 0.85, places, np.maximum(places + rng.integers(-2, 4, n), 1)),
+        np.nan,
+    )
     single = np.where(care_home, beds - rng.binomial(np.nan_to_num(beds).astype(np.int64), 0.08), np.nan)
     main_area, all_areas = _care_home_areas(rng, subtype, care_home)
     client_groups = [dictionary.client_group(g.care_service, g.subtype) for g in cal.GROUPS]
 
-    lineage_columns: dict[str, pa.Array | np.ndarray] = {
+    lineage_columns: dict[str, pa.Array | np.ndarray] = contacts | {
         "CareService": nm.labels(list(cal.GROUP_CARE_SERVICE), group),
         "Subtype": nm.labels([g.subtype for g in cal.GROUPS], group),
         "AdditionalSubtypes": _additional_subtypes(rng, group),
-        "ServiceType": nm.labels(sectors, sector), "ServiceName": service_name,
+        "ServiceType": nm.labels(sectors, sector),
+        "ServiceName": service_name,
         "Address_line_1": address_1,
         "Address_line_2": nm.null_where(rng.random(n) > 0.35, nm.pick(rng, nm.AREAS, n)),
         "Address_line_3": nm.null_where(rng.random(n) > 0.1, town_names),
-        "Address_line_4": pa.nulls(n, nm.STRING), "Service_town": town_names, "Service_Postcode": postcode,
-        "Service_Phone_Number": phone, "Eforms_email_address": eforms, "Manager_Name": person,
+        "Address_line_4": pa.nulls(n, nm.STRING),
+        "Service_town": town_names,
+        "Service_Postcode": postcode,
+        "Manager_Name": person,
         "ServiceProvider": providers.name,
         "Provided_by_Local_Authority": nm.labels(["No", "Yes"], sector == sectors.index("Local Authority")),
-        "SIMD_rank": simd, "SIMD2020_Decile": np.floor((simd - 1) * 10 / len(geo.simd_rank)) + 1,
+        "SIMD_rank": simd,
+        "SIMD2020_Decile": np.floor((simd - 1) * 10 / len(geo.simd_rank)) + 1,
         "Datazone": nm.null_where(~zoned, nm.cat("S01", nm.padded(FIRST_DATAZONE + zone, 6))),
         "Integration_Authority_Name": nm.labels(geo.integration_authority, council),
-        "Council_Area_Name": nm.labels(geo.councils, council), "Health_Board_Name": nm.labels(board_of_town, town),
-        "TotalBeds": beds, "SingleBedrooms": single, "Registered_Places": places, "NumberStaff": staff,
-        "Client_group": nm.labels(client_groups, group), "CareHome_Main_Area_of_Care": main_area,
+        "Council_Area_Name": nm.labels(geo.councils, council),
+        "Health_Board_Name": nm.labels(board_of_town, town),
+        "TotalBeds": beds,
+        "SingleBedrooms": single,
+        "Registered_Places": places,
+        "NumberStaff": staff,
+        "Client_group": nm.labels(client_groups, group),
+        "CareHome_Main_Area_of_Care": main_area,
         "Care_Home_All_Areas_of_Provision": all_areas,
         "PublicList": nm.labels(["No", "Yes"], rng.random(n) < 0.99),
-        "Contact_Name": contact_name, "Contact_Email": contact_email, "Contact_Phone": contact_phone,
     }
     return Attributes(lineage_columns, providers.key, _quality(rng, n), ~childminder | assistants)
 
@@ -464,7 +583,9 @@ def simulate_register(seed: int, scale: float, until: int) -> Register:
     registered, closed = segments.registered[order], segments.closed[order]
     lineage_columns["CSNumber"] = cs_numbers.take(pa.array(order))
     lineage_columns["SP_number"] = sp_numbers.take(take)
-    lineage_columns["ServiceStatus"] = nm.labels(["Active", "Inactive"], rng.random(len(order)) < inactive_rate)
+    lineage_columns["ServiceStatus"] = nm.labels(
+        ["Active", "Inactive"], rng.random(len(order)) < inactive_rate
+    )
     per_service = {"CSNumber", "SP_number", "ServiceStatus"}
     columns: dict[str, object] = {}
     for name, spec in dictionary.extract_table("services").columns.items():
@@ -483,8 +604,14 @@ def simulate_register(seed: int, scale: float, until: int) -> Register:
             columns[name] = values
         else:
             columns[name] = pd.Series(values, dtype="str")
-    return Register(pd.DataFrame(columns), group[lineage], registered, closed, attributes.quality[lineage],
-                    attributes.staff_team[lineage])
+    return Register(
+        pd.DataFrame(columns),
+        group[lineage],
+        registered,
+        closed,
+        attributes.quality[lineage],
+        attributes.staff_team[lineage],
+    )
 
 
 def _provider_numbers(rng: np.random.Generator, key: np.ndarray, registered: np.ndarray) -> pa.Array:

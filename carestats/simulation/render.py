@@ -37,7 +37,7 @@ CLEAN = Style("utf-8", "\n", "", False)
 
 
 def _style(seed: int, extract_date: dt.date, table: str) -> Style:
-    """A file's mess, fixed by seed, date and table; services is most often Windows-1252, like the real file."""
+    """A file's mess, fixed by seed, date and table; services is mostly Windows-1252, like the real file."""
     rng = np.random.default_rng([seed, extract_date.toordinal(), zlib.crc32(table.encode())])
     encodings = ["cp1252", "utf-8-sig", "utf-8"]
     shares = [0.5, 0.3, 0.2] if table == "services" else [0.2, 0.35, 0.45]
@@ -83,9 +83,14 @@ def _quoted(text: pa.Array, always: bool, has_quote: bool, has_special: bool) ->
     if not (always or has_special):
         return text
     mark, nothing = pa.scalar('"', TEXT), pa.scalar("", TEXT)
-    quoted = pc.binary_join_element_wise(mark, pc.replace_substring(text, '"', '""') if has_quote else text, mark,
-                                         nothing)
-    return quoted if always else pc.if_else(pc.match_substring_regex(text, SPECIAL.pattern.decode()), quoted, text)
+    quoted = pc.binary_join_element_wise(
+        mark, pc.replace_substring(text, '"', '""') if has_quote else text, mark, nothing
+    )
+    return (
+        quoted
+        if always
+        else pc.if_else(pc.match_substring_regex(text, SPECIAL.pattern.decode()), quoted, text)
+    )
 
 
 def _specials(array: pa.Array) -> tuple[bool, bool]:
@@ -99,8 +104,9 @@ def _specials(array: pa.Array) -> tuple[bool, bool]:
     return QUOTE.search(data) is not None, SPECIAL.search(data) is not None
 
 
-def _rows(arrays: dict[str, pa.Array], kinds: dict[str, str], specials: dict[str, tuple[bool, bool]],
-          style: Style) -> bytes:
+def _rows(
+    arrays: dict[str, pa.Array], kinds: dict[str, str], specials: dict[str, tuple[bool, bool]], style: Style
+) -> bytes:
     """Encoded CSV lines for a slice of the table."""
     fields = []
     for name, array in arrays.items():
@@ -131,7 +137,9 @@ def _csv(frame: pd.DataFrame, columns: dict[str, dict], style: Style) -> bytes:
     return b"".join(parts)
 
 
-def render_tables(tables: dict[str, pd.DataFrame], extract_date: dt.date, seed: int, messy: bool) -> dict[str, bytes]:
+def render_tables(
+    tables: dict[str, pd.DataFrame], extract_date: dt.date, seed: int, messy: bool
+) -> dict[str, bytes]:
     dictionary = load_dictionary()
     files = {}
     for name in dictionary.extract_tables:

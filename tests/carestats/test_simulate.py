@@ -25,15 +25,32 @@ DICTIONARY = load_dictionary()
 
 # Datastore counts at 31 Aug 2025 (domain notes, section 2).
 REAL_COUNTS = {
-    "Child Minding": 2877, "Day Care of Children": 3372, "Support Service": 1588, "Housing Support Service": 1077,
-    "Care Home Service": 1365, "Nurse Agency": 147, "Fostering Service": 58, "Adoption Service": 38,
-    "Adult Placement Service": 77, "School Care Accommodation Service": 51,
+    "Child Minding": 2877,
+    "Day Care of Children": 3372,
+    "Support Service": 1588,
+    "Housing Support Service": 1077,
+    "Care Home Service": 1365,
+    "Nurse Agency": 147,
+    "Fostering Service": 58,
+    "Adoption Service": 38,
+    "Adult Placement Service": 77,
+    "School Care Accommodation Service": 51,
 }
 REAL_SUBTYPES = {
-    "Day Care of Children (under 3s)": 1704, "Day Care of Children (over 3s)": 1668, "Care at Home": 1278,
-    "Other than Care at home": 310, "Older People": 762, "Children & Young People": 368, "Learning Disabilities": 136,
+    "Day Care of Children (under 3s)": 1704,
+    "Day Care of Children (over 3s)": 1668,
+    "Care at Home": 1278,
+    "Other than Care at home": 310,
+    "Older People": 762,
+    "Children & Young People": 368,
+    "Learning Disabilities": 136,
 }
-REAL_SECTORS = {"Private": 5879, "Local Authority": 2577, "Voluntary or Not for Profit": 2161, "Health Board": 53}
+REAL_SECTORS = {
+    "Private": 5879,
+    "Local Authority": 2577,
+    "Voluntary or Not for Profit": 2161,
+    "Health Board": 53,
+}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +97,7 @@ def read(data: bytes) -> pd.DataFrame:
     return frame.replace("NA", "")
 
 
-# Counts and mix -----------------------------------------------------------------------------------------------
+# Counts and mix -----------------------------------------------------------------------------------
 
 
 def test_about_as_many_services_as_scotland_with_the_real_mix(current: pd.DataFrame) -> None:
@@ -103,7 +120,9 @@ def test_sectors_fit_the_type(current: pd.DataFrame) -> None:
     assert set(sector.get_group("Child Minding")) == {"Private"}
     assert sector.get_group("Nurse Agency").eq("Private").mean() > 0.9
     assert sector.get_group("Adoption Service").eq("Local Authority").mean() > 0.6
-    assert (current["Provided_by_Local_Authority"] == "Yes").equals(current["ServiceType"] == "Local Authority")
+    assert (current["Provided_by_Local_Authority"] == "Yes").equals(
+        current["ServiceType"] == "Local Authority"
+    )
 
 
 def test_council_areas_in_proportion(current: pd.DataFrame) -> None:
@@ -119,8 +138,10 @@ def test_council_areas_in_proportion(current: pd.DataFrame) -> None:
 
 
 def test_client_group_status_and_geography_follow_the_rules(current: pd.DataFrame) -> None:
-    expected = [DICTIONARY.client_group(c, s if isinstance(s, str) else None)
-                for c, s in zip(current["CareService"], current["Subtype"])]
+    expected = [
+        DICTIONARY.client_group(c, s if isinstance(s, str) else None)
+        for c, s in zip(current["CareService"], current["Subtype"])
+    ]
     assert current["Client_group"].tolist() == expected
     assert current["ServiceStatus"].eq("Inactive").mean() == pytest.approx(0.013, abs=0.005)
     boards = DICTIONARY.reference["council_main_health_board"]
@@ -132,8 +153,14 @@ def test_client_group_status_and_geography_follow_the_rules(current: pd.DataFram
     decile = (scottish["SIMD_rank"].astype(int) - 1) * 10 // 6976 + 1
     assert scottish["SIMD_rank"].between(1, 6976).all() and (decile == scottish["SIMD2020_Decile"]).all()
     assert current["Service_Postcode"].str.fullmatch(r"[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}").all()
-    assert current.loc[current["Council_Area_Name"] == "Glasgow City", "Service_Postcode"].str.startswith("G").all()
-    assert current.loc[current["Council_Area_Name"] == "Fife", "Service_Postcode"].str.match(r"(KY|DD)\d").all()
+    assert (
+        current.loc[current["Council_Area_Name"] == "Glasgow City", "Service_Postcode"]
+        .str.startswith("G")
+        .all()
+    )
+    assert (
+        current.loc[current["Council_Area_Name"] == "Fife", "Service_Postcode"].str.match(r"(KY|DD)\d").all()
+    )
 
 
 def test_sizes_by_type(current: pd.DataFrame) -> None:
@@ -157,10 +184,20 @@ def test_sizes_by_type(current: pd.DataFrame) -> None:
 
 def test_names_and_contacts_look_real(current: pd.DataFrame) -> None:
     names = current.groupby("CareService")["ServiceName"]
-    assert names.get_group("Care Home Service").str.contains(r"Care Home|House|Nursing Home|Lodge|Court|Cottage|"
-                                                             r"Unit|Resource Centre").all()
+    assert (
+        names.get_group("Care Home Service")
+        .str.contains(
+            r"Care Home|House|Nursing Home|Lodge|Court|Cottage|"
+            r"Unit|Resource Centre"
+        )
+        .all()
+    )
     assert names.get_group("Child Minding").str.contains(r", |Childminding").all()
-    assert names.get_group("Day Care of Children").str.contains(r"Nursery|Playgroup|Club|Centre|Class|Cròileagan").all()
+    assert (
+        names.get_group("Day Care of Children")
+        .str.contains(r"Nursery|Playgroup|Club|Centre|Class|Cròileagan")
+        .all()
+    )
     assert current["ServiceName"].map(str.isascii).mean() < 0.99  # some names need more than ASCII
     assert current["Eforms_email_address"].str.fullmatch(r"[a-z0-9.]+@[a-z0-9.-]+\.[a-z]+").all()
     assert current["Service_Phone_Number"].str.replace(" ", "").str.fullmatch(r"0\d{10}").all()
@@ -171,7 +208,7 @@ def test_names_and_contacts_look_real(current: pd.DataFrame) -> None:
     assert current["Manager_Name"].notna().all() and current["Contact_Email"].str.contains("@").all()
 
 
-# History ------------------------------------------------------------------------------------------------------
+# History ------------------------------------------------------------------------------------------
 
 
 def test_numbers_are_unique_and_well_formed(history: RegisterHistory) -> None:
@@ -197,15 +234,21 @@ def test_founding_cohort_steady_flow_and_turnover(history: RegisterHistory, curr
     cohort = services[services["Date_Registered"].dt.year.between(2012, 2016)]
     gone = (cohort["Date_Cancelled"] <= AS_AT).groupby(cohort["CareService"]).mean()
     assert gone["Child Minding"] > gone["Day Care of Children"] > gone["Care Home Service"]
-    assert (services["Date_Cancelled"].isna() | (services["Date_Cancelled"] > services["Date_Registered"])).all()
+    assert (
+        services["Date_Cancelled"].isna() | (services["Date_Cancelled"] > services["Date_Registered"])
+    ).all()
 
 
 def test_some_cancellations_are_same_day_re_registrations(history: RegisterHistory) -> None:
     services = history.services
     cancelled = services[services["Date_Cancelled"].notna()]
     same = ["SP_number", "ServiceName", "Address_line_1", "Service_Postcode"]
-    again = cancelled.merge(services, left_on=["Date_Cancelled", *same], right_on=["Date_Registered", *same],
-                            suffixes=("", "_new"))
+    again = cancelled.merge(
+        services,
+        left_on=["Date_Cancelled", *same],
+        right_on=["Date_Registered", *same],
+        suffixes=("", "_new"),
+    )
     assert 0.01 < len(again) / len(cancelled) < 0.2
     assert (again["CSNumber"] != again["CSNumber_new"]).all()
     assert (again["Council_Area_Name"] == again["Council_Area_Name_new"]).all()
@@ -217,7 +260,9 @@ def test_gradings_grade_only_the_dictionary_key_questions(history: RegisterHisto
     gradings = history.gradings.join(services, on="CSNumber")
     questions = DICTIONARY.key_questions
     graded = gradings[questions].notna()
-    for (care_service, subtype), rows in graded.groupby([gradings["CareService"], gradings["Subtype"].fillna("")]):
+    for (care_service, subtype), rows in graded.groupby(
+        [gradings["CareService"], gradings["Subtype"].fillna("")]
+    ):
         allowed = DICTIONARY.graded_key_questions(care_service, subtype or None)
         assert not rows.drop(columns=allowed).any().any(), (care_service, subtype)
     assert graded.sum(axis=1).min() >= 1
@@ -235,7 +280,9 @@ def test_gradings_grade_only_the_dictionary_key_questions(history: RegisterHisto
 
 def test_inspections_requirements_complaints_and_enforcements(history: RegisterHistory) -> None:
     services = history.services.set_index("CSNumber")
-    inspections = history.inspections.join(services[["CareService", "Date_Registered", "Date_Cancelled"]], on="CSNumber")
+    inspections = history.inspections.join(
+        services[["CareService", "Date_Registered", "Date_Cancelled"]], on="CSNumber"
+    )
     assert not inspections.duplicated(["CSNumber", "Inspection_Date"]).any()
     assert (inspections["Inspection_Date"] >= inspections["Date_Registered"]).all()
     assert not (inspections["Inspection_Date"] >= inspections["Date_Cancelled"]).any()
@@ -256,15 +303,19 @@ def test_inspections_requirements_complaints_and_enforcements(history: RegisterH
     enforcements = history.enforcements[history.enforcements["Issued_Date"].between(*financial_year)]
     assert len(enforcements) / services_that_year == pytest.approx(0.003, abs=0.002)
     assert set(history.enforcements["Enforcement_Type"]) <= {
-        "Improvement Notice", "Condition Notice", "Proposal to Cancel", "Emergency Condition Notice",
-        "Emergency Cancellation"}
+        "Improvement Notice",
+        "Condition Notice",
+        "Proposal to Cancel",
+        "Emergency Condition Notice",
+        "Emergency Cancellation",
+    }
     for table, column in (("complaints", "Upheld_Date"), ("enforcements", "Issued_Date")):
         events = getattr(history, table).join(services[["Date_Registered", "Date_Cancelled"]], on="CSNumber")
         assert (events[column] >= events["Date_Registered"]).all()
         assert not (events[column] >= events["Date_Cancelled"]).any()
 
 
-# Extracts -----------------------------------------------------------------------------------------------------
+# Extracts -----------------------------------------------------------------------------------------
 
 
 def test_extract_knows_nothing_after_its_date(history: RegisterHistory) -> None:
@@ -277,8 +328,12 @@ def test_extract_knows_nothing_after_its_date(history: RegisterHistory) -> None:
     later = (truth > stamp).to_numpy()
     assert later.sum() > 100 and services.loc[later, "Date_Cancelled"].isna().all()  # not yet known
     assert len(services) == (history.services["Date_Registered"] <= stamp).sum()
-    for table, column in (("gradings", "Publication_Date"), ("inspections", "Inspection_Date"),
-                          ("complaints", "Upheld_Date"), ("enforcements", "Issued_Date")):
+    for table, column in (
+        ("gradings", "Publication_Date"),
+        ("inspections", "Inspection_Date"),
+        ("complaints", "Upheld_Date"),
+        ("enforcements", "Issued_Date"),
+    ):
         assert (tables[table][column] <= stamp).all(), table
         assert len(tables[table]) == (getattr(history, table)[column] <= stamp).sum(), table
         assert tables[table]["CSNumber"].isin(services["CSNumber"]).all(), table
@@ -327,7 +382,10 @@ def test_messy_rendering_decodes_back_to_the_same_values() -> None:
             if name == "services.csv":
                 respelt = messy["Council_Area_Name"] != clean[name]["Council_Area_Name"]
                 assert 0.05 < respelt.mean() < 0.3
-                assert messy["Council_Area_Name"].map(normalise_council).tolist() == clean[name]["Council_Area_Name"].tolist()
+                assert (
+                    messy["Council_Area_Name"].map(normalise_council).tolist()
+                    == clean[name]["Council_Area_Name"].tolist()
+                )
                 messy["Council_Area_Name"] = clean[name]["Council_Area_Name"]
             pd.testing.assert_frame_equal(messy, clean[name], obj=f"{name} of {day}")
     encodings = {encoding for _, encoding in seen["encoding"]}
@@ -343,10 +401,11 @@ def test_council_spellings_are_all_normalisable() -> None:
         assert spellings and all(normalise_council(s) == council for s in spellings), council
     assert "Edinburgh, City of" in council_spellings("City of Edinburgh")
     assert {"Argyll and Bute", "Fife Council", "PERTH & KINROSS"} <= {
-        s for c in ("Argyll & Bute", "Fife", "Perth & Kinross") for s in council_spellings(c)}
+        s for c in ("Argyll & Bute", "Fife", "Perth & Kinross") for s in council_spellings(c)
+    }
 
 
-# Determinism and scale ----------------------------------------------------------------------------------------
+# Determinism and scale ----------------------------------------------------------------------------
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes() -> None:
@@ -366,5 +425,7 @@ def test_tiny_scale_works() -> None:
     assert 60 <= len(current) <= 160
     day = dt.date(2026, 1, 5)
     files = render_extract(extract_tables(history, day), day, seed=3)
-    assert len(read(files["services.csv"])) == (history.services["Date_Registered"] <= pd.Timestamp(day)).sum()
+    assert (
+        len(read(files["services.csv"])) == (history.services["Date_Registered"] <= pd.Timestamp(day)).sum()
+    )
     assert np.isin(["services.csv", "enforcements.csv"], list(files)).all()
