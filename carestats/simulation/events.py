@@ -164,7 +164,8 @@ def simulate_complaints(seed: int, register: Register, until: int) -> pd.DataFra
     """Upheld complaints: overdispersed (some services attract many), more for low quality."""
     rng = stream(seed, "complaints")
     proneness = rng.gamma(0.5, 2.0, len(register.quality))
-    rate = _rates(register, "complaints") * _quality_weight(register.quality, 0.9) * proneness
+    by_subtype = np.array([cal.COMPLAINTS_BY_SUBTYPE.get(g.subtype, 1.0) for g in cal.GROUPS])[register.group]
+    rate = _rates(register, "complaints") * by_subtype * _quality_weight(register.quality, 0.9) * proneness
     rows, days = _occurrences(rng, register, until, rate)
     return pd.DataFrame(
         {
