@@ -1,0 +1,1 @@
+"""Building blocks of the register simulator; the public API is carestats.simulate."""
