@@ -6,6 +6,7 @@ Rows are formatted column-wise with Arrow kernels, so a million-row services fil
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zlib
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ def council_spellings(official: str) -> list[str]:
     aliases = load_dictionary().reference["council_area_aliases"]
     spellings = [alias for alias, target in aliases.items() if target == official and alias != official]
     with_and = official.replace(" & ", " and ")
-    spellings += [official.upper(), with_and, with_and.upper()]
+    spellings += [official.upper(), official.lower(), with_and, with_and.upper()]
     if official != "outside Scotland":
         spellings += [official + " Council", with_and + " Council"]
     return list(dict.fromkeys(s for s in spellings if s != official))
@@ -130,16 +131,24 @@ def _csv(frame: pd.DataFrame, columns: dict[str, dict], style: Style) -> bytes:
         arrays[name] = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     specials = {name: _specials(arrays[name]) for name, kind in kinds.items() if kind in ("text", "flag")}
     header = ",".join(f'"{c}"' if style.quote_all else c for c in columns) + style.newline
-    parts = [BOM if style.encoding == "utf-8-sig" else b"", header.encode()]
+    out = io.BytesIO()
+    out.write((BOM if style.encoding == "utf-8-sig" else b"") + header.encode())
     for start in range(0, len(frame), CHUNK_ROWS):
-        chunk = {name: array.slice(start, CHUNK_ROWS) for name, array in arrays.items()}
-        parts.append(_rows(chunk, kinds, specials, style))
-    return b"".join(parts)
+        out.write(
+            _rows(
+                {name: array.slice(start, CHUNK_ROWS) for name, array in arrays.items()},
+                kinds,
+                specials,
+                style,
+            )
+        )
+    return out.getvalue()  # hands over the buffer without copying it
 
 
 def render_tables(
     tables: dict[str, pd.DataFrame], extract_date: dt.date, seed: int, messy: bool
 ) -> dict[str, bytes]:
+    """File name -> bytes for every register_extract table, in the dictionary's column order."""
     dictionary = load_dictionary()
     files = {}
     for name in dictionary.extract_tables:
