@@ -129,6 +129,12 @@ def _failure(entry: dict, result: Any, text: pd.DataFrame | None, sample_columns
 
 def _table_detail(entry: dict, details: dict, parameters: dict) -> str:
     kwargs = {k: parameters.get(v["$PARAMETER"]) if isinstance(v, dict) else v for k, v in entry["kwargs"].items()}
+    if "column_list" in kwargs:
+        observed = list(details.get("observed_value") or [])
+        missing = [c for c in kwargs["column_list"] if c not in observed]
+        unexpected = [c for c in observed if c not in kwargs["column_list"]]
+        parts = [f"missing {', '.join(missing)}" if missing else "", f"not in the dictionary {', '.join(unexpected)}" if unexpected else ""]
+        return "; ".join(p for p in parts if p) or "the columns are not in the dictionary's order"
     bounds = [f"at least {kwargs['min_value']:,}" if kwargs.get("min_value") is not None else "",
               f"at most {kwargs['max_value']:,}" if kwargs.get("max_value") is not None else ""]
     observed = details.get("observed_value")
@@ -200,22 +206,25 @@ def validate_datastore(
     entries: list[dict] = []
     skipped: list[Skipped] = []
     sample_columns: dict[str, list[str]] = {}
+    parameters: dict[str, Any] = {}
     for entry in suites.load_suite(suites.DATASTORE_COLUMNS)["expectations"]:
         template = entry["meta"]["column"]
+        if template is None:  # the table's columns: an edition must have exactly the dictionary's, in order
+            if require_all_columns and as_at is not None:
+                entries.append(entry)
+                sample_columns[entry["meta"]["id"]] = []
+            continue
         for name in expected.get(template, [template]):
             expanded = _expand(entry, template, name) if name != template else entry
-            if name in text.columns or (require_all_columns and entry["type"] == "expect_column_to_exist"):
+            if name in text.columns:
                 entries.append(expanded)
                 sample_columns[expanded["meta"]["id"]] = [name]
             else:
                 skipped.append(Skipped(expanded["meta"]["id"], name, f"column {name} is not in the file"))
 
-    parameters: dict[str, int] = {}
     if previous_row_count is not None:
-        parameters = {
-            "minimum_row_count": math.ceil(previous_row_count * (1 - tolerance)),
-            "maximum_row_count": math.floor(previous_row_count * (1 + tolerance)),
-        }
+        parameters["minimum_row_count"] = math.ceil(previous_row_count * (1 - tolerance))
+        parameters["maximum_row_count"] = math.floor(previous_row_count * (1 + tolerance))
     context = RuleContext(dictionary, as_at)
     for entry in suites.load_suite(suites.DATASTORE_RULES)["expectations"]:
         meta = entry["meta"]
@@ -238,6 +247,9 @@ def validate_datastore(
             entries.append(entry)
             sample_columns[meta["id"]] = [meta["column"], *needs]
 
+    helpers = [c for c in frame.columns if c not in text.columns]  # typed copies and rule results, added last
+    if as_at is not None:
+        parameters[suites.PUBLISHED_COLUMNS] = dictionary.datastore_column_names(as_at) + helpers
     results = run_expectations(frame, "datastore", entries, parameters)
     failures = [
         failure

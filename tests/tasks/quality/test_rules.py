@@ -51,7 +51,7 @@ def test_the_good_edition_passes_every_expectation():
     report = validate_datastore(edition(), as_at=AS_AT, previous_row_count=4)
     assert report.failures == [] and report.status == "passed"
     assert report.missing_columns == [] and report.skipped == []
-    assert report.evaluated == 108 + 2 * 8 + 19  # column suite (its 8 {fy} entries run once per financial year) + rules
+    assert report.evaluated == 60 + 2 * 5 + 19  # column suite (its 5 {fy} entries run once per financial year) + rules
 
 
 def one(expectation: str, severity: str, changes: dict, lines: list[int]) -> tuple[dict, dict]:
@@ -134,10 +134,22 @@ def test_row_count_drop_beyond_the_tolerance_blocks_and_growth_warns():
 def test_missing_column_fails_the_flow_but_only_skips_rules_for_a_partial_file():
     partial = edition().drop(columns=["MinGrade", "CSNumber"])
     strict = validate_datastore(partial, as_at=AS_AT)
-    assert {f.expectation for f in strict.critical} == {"MinGrade: present", "CSNumber: present"}
+    assert [(f.expectation, f.detail) for f in strict.critical] == [
+        ("columns: the dictionary's, in its order", "missing CSNumber, MinGrade")
+    ]
     lenient = validate_datastore(partial, as_at=AS_AT, require_all_columns=False)
     assert lenient.failures == [] and lenient.missing_columns == ["CSNumber", "MinGrade"]
     skipped = {s.expectation: s.reason for s in lenient.skipped}
     assert skipped["rule: mingrade_not_above_maxgrade"] == "needs column(s) not in the file: MinGrade"
     assert skipped["CSNumber: unique"] == "column CSNumber is not in the file"
     assert "rule: gradespread_matches_grades" in skipped and "rule: maxgrade_is_highest_key_question" not in skipped
+
+
+def test_an_edition_with_columns_out_of_dictionary_order_is_blocked():
+    text = edition()
+    swapped = list(text.columns)
+    swapped[1], swapped[2] = swapped[2], swapped[1]
+    report = validate_datastore(text[swapped], as_at=AS_AT)
+    assert [(f.expectation, f.detail) for f in report.critical] == [
+        ("columns: the dictionary's, in its order", "the columns are not in the dictionary's order")
+    ]
