@@ -50,5 +50,12 @@ demo-blocked: install
 test: install
 	$(RUN) pytest
 
+# Benchmarks (not part of make test): data is simulated once per scale and cached outside the repository.
+bench: install
+	$(RUN) python -m benchmarks.run --out docs
+
+bench-quick: install
+	$(RUN) python -m benchmarks.run --quick --out docs
+
 clean:
 	rm -rf .prefect data .pytest_cache

@@ -8,6 +8,7 @@ from prefect import flow
 
 from carestats.settings import get_settings, last_month_end
 from tasks.datastore import steps as datastore
+from tasks.excel import steps as excel
 from tasks.quality import steps as quality
 from tasks.quality.validate import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
@@ -36,15 +37,17 @@ def publish_monthly_datastore(
     quality.check_register_extract(lake, tables, extract.extract_date)
     edition = datastore.build_edition(tables, as_at, extract)
     previous = datastore.load_previous_edition(lake, as_at)
-    rendered = datastore.render_edition_files(edition, previous, extract, workbook)
+    rendered = datastore.render_edition_files(edition, previous, extract)
+    workbook_files = (
+        excel.render_workbook(rendered.text, as_at, rendered.change_counts if previous else None, rendered.csv_sha256)
+        if workbook
+        else {}
+    )
     report, report_files = quality.check_edition(
         lake, rendered.text, as_at, len(previous.text) if previous else None, row_count_tolerance
     )
-    rendered = datastore.with_manifest(rendered, edition, previous, extract, report_files)
-    outcome = storage.publish_folder(lake, datastore.edition_prefix(as_at), rendered.files)
-    storage.point_latest(
-        lake, datastore.DATASTORE_PREFIX, as_at.isoformat(), sha256_hex(rendered.files["manifest.json"])
-    )
+    rendered = datastore.with_manifest(rendered, edition, previous, extract, {**workbook_files, **report_files})
+    outcome = storage.publish_edition(lake, datastore.DATASTORE_PREFIX, as_at.isoformat(), rendered.files)
     datastore.report_edition(edition, rendered, previous, outcome.uri, outcome.changed)
 
     return {

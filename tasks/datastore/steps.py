@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from carestats.dictionary import load_dictionary
-from carestats.orchestration import cache_key_from, retry_transient_only
+from carestats.orchestration import retry_transient_only
 from carestats.provenance import code_version
 from tasks.datastore import render
 from tasks.datastore.derive import assemble_edition
 from tasks.disclosure.rules import apply_disclosure
-from tasks.excel.workbook import build_workbook
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
 from tasks.storage.lake import open_lake, sha256_hex
@@ -47,13 +47,18 @@ class PreviousEdition:
 
 @dataclass(frozen=True)
 class EditionFiles:
+    as_at: dt.date
     text: pd.DataFrame  # the edition exactly as the CSV holds it
     files: dict[str, bytes]
     changes: pd.DataFrame
     change_counts: dict[str, int]
 
+    @property
+    def csv_sha256(self) -> str:
+        return sha256_hex(self.files[edition_csv_name(self.as_at)])
 
-@task(name="build-edition", cache_key_fn=cache_key_from("as_at", "extract"))
+
+@task(name="build-edition", cache_policy=NO_CACHE)
 def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date, extract: ExtractRef) -> Edition:
     """Services registered on the edition date, with derived columns and disclosure rules applied."""
     dictionary = load_dictionary()
@@ -64,7 +69,7 @@ def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date, extract: Extr
     return Edition(as_at, published, withheld)
 
 
-@task(name="load-previous-edition", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only)
+@task(name="load-previous-edition", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only, cache_policy=NO_CACHE)
 def load_previous_edition(lake_location: str, as_at: dt.date) -> PreviousEdition | None:
     """The latest published edition before this one, as published text, to say what changed."""
     lake = open_lake(lake_location)
@@ -85,10 +90,8 @@ def _is_date(name: str) -> bool:
         return False
 
 
-@task(name="render-edition-files")
-def render_edition_files(
-    edition: Edition, previous: PreviousEdition | None, extract: ExtractRef, workbook: bool = True
-) -> EditionFiles:
+@task(name="render-edition-files", cache_policy=NO_CACHE)
+def render_edition_files(edition: Edition, previous: PreviousEdition | None, extract: ExtractRef) -> EditionFiles:
     """The edition's published files, all but the manifest (see with_manifest)."""
     columns = load_dictionary().datastore_columns(edition.as_at)
     text = render.published_text(edition.frame, columns)
@@ -99,10 +102,7 @@ def render_edition_files(
         f"definitions_{stamp}.csv": render.csv_bytes(render.definitions_frame(columns)),
         f"changes_{stamp}.csv": render.csv_bytes(changes),
     }
-    counts = render.change_counts(changes)
-    if workbook:
-        files[f"datastore_{stamp}.xlsx"] = build_workbook(text, edition.as_at, counts if previous else None).data
-    return EditionFiles(text, files, changes, counts)
+    return EditionFiles(edition.as_at, text, files, changes, render.change_counts(changes))
 
 
 def with_manifest(
@@ -122,14 +122,14 @@ def with_manifest(
         withheld_cells=edition.withheld_cells,
         files=files,
     )
-    return EditionFiles(rendered.text, files, rendered.changes, rendered.change_counts)
+    return EditionFiles(rendered.as_at, rendered.text, files, rendered.changes, rendered.change_counts)
 
 
 def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in frame["CareService"].value_counts().sort_index().items()}
 
 
-@task(name="report-edition")
+@task(name="report-edition", cache_policy=NO_CACHE)
 def report_edition(edition: Edition, rendered: EditionFiles, previous: PreviousEdition | None, location: str, changed: bool) -> None:
     """A markdown artifact that tells an engineer in the Prefect UI what this run published."""
     counts = rows_by_care_service(edition.frame)

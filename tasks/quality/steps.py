@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_table_artifact
 
 from tasks.quality import report as render
@@ -60,7 +61,7 @@ def _keep(lake_location: str, folder: str, files: dict[str, bytes]) -> str:
     return lake.uri(f"{folder}/{html_name}")
 
 
-@task(name="check-register-extract")
+@task(name="check-register-extract", cache_policy=NO_CACHE)
 def check_register_extract(lake_location: str, tables: dict[str, pd.DataFrame], extract_date: dt.date) -> QualityReport:
     """The register extract suite; results kept under quality/register/<extract date>/; stops on a critical failure."""
     report = validate_register_extract(tables, subject=f"register extract {extract_date}")
@@ -72,7 +73,7 @@ def check_register_extract(lake_location: str, tables: dict[str, pd.DataFrame], 
     return report
 
 
-@task(name="check-edition")
+@task(name="check-edition", cache_policy=NO_CACHE)
 def check_edition(
     lake_location: str, text: pd.DataFrame, as_at: dt.date, previous_row_count: int | None, tolerance: float
 ) -> tuple[QualityReport, dict[str, bytes]]:

@@ -94,14 +94,26 @@ def _batch_definition():
 
 
 def run_expectations(frame: pd.DataFrame, name: str, entries: list[dict], parameters: dict | None = None) -> dict[str, Any]:
-    """GX results keyed by each entry's meta.id (GX does not keep the suite's order)."""
+    """GX results keyed by each entry's meta.id (GX does not keep the suite's order).
+
+    Everything is first judged pass or fail alone (GX's BOOLEAN_ONLY, three times faster); only the
+    expectations that fail are run again in full, for their counts and the exact failing rows.
+    """
     import great_expectations as gx
 
-    suite = gx.ExpectationSuite(name=name, expectations=copy.deepcopy(entries))
     # One block per dtype: GX filters the whole frame for every metric, and a fragmented frame doubles the time.
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame.copy()})
-    result = batch.validate(suite, result_format="COMPLETE", expectation_parameters=parameters or {})
-    return {r.expectation_config.meta["id"]: r for r in result.results}
+
+    def validate(chosen: list[dict], result_format: str) -> dict[str, Any]:
+        suite = gx.ExpectationSuite(name=name, expectations=copy.deepcopy(chosen))
+        result = batch.validate(suite, result_format=result_format, expectation_parameters=parameters or {})
+        return {r.expectation_config.meta["id"]: r for r in result.results}
+
+    results = validate(entries, "BOOLEAN_ONLY")
+    failing = [entry for entry in entries if not results[entry["meta"]["id"]].success]
+    if failing:
+        results.update(validate(failing, "COMPLETE"))
+    return results
 
 
 def _failure(entry: dict, result: Any, text: pd.DataFrame | None, sample_columns: list[str], parameters: dict) -> Failure | None:

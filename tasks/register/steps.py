@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from carestats.dictionary import load_dictionary
-from carestats.orchestration import cache_key_from, retry_transient_only
+from carestats.orchestration import retry_transient_only
 from tasks.register.extract import (
     REGISTER_LANDING,
     ExtractError,
@@ -52,7 +53,7 @@ def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
     retries=2,
     retry_delay_seconds=10,
     retry_condition_fn=retry_transient_only,
-    cache_key_fn=cache_key_from("extract"),
+    cache_policy=NO_CACHE,  # re-reading landed files is cheaper than persisting the whole register
 )
 def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, pd.DataFrame]:
     """Every table, typed and normalised; a bad extract is quarantined whole with a report of its problems."""
