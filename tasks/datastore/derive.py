@@ -18,8 +18,13 @@ GRADE_COLUMNS = ["MinGrade", "MaxGrade", "GradeSpread", "MinGrade_change", "Publ
 NO_REQUIREMENTS = "Inspected but no requirements"
 
 
+def in_edition(cs_numbers: pd.Series, services: pd.Index) -> np.ndarray:
+    """Membership through the index's hash table: pandas' isin on Arrow strings walks Python objects."""
+    return services.get_indexer(cs_numbers) >= 0
+
+
 def _on_or_before(frame: pd.DataFrame, column: str, as_at: dt.date, services: pd.Index) -> pd.DataFrame:
-    keep = (frame[column] <= pd.Timestamp(as_at)) & frame["CSNumber"].isin(services)
+    keep = (frame[column] <= pd.Timestamp(as_at)).to_numpy() & in_edition(frame["CSNumber"], services)
     return frame.loc[keep]
 
 

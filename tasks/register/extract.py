@@ -111,7 +111,7 @@ def parse_table(data: bytes, file_name: str, spec: ExtractTable, dictionary: Dat
     frame = pd.DataFrame(index=raw.index)
     for column, column_spec in spec.columns.items():
         values = raw[column].str.strip() if column in raw.columns else pd.Series("", index=raw.index)
-        values = values.mask(values.isin(MISSING_MARKERS), "")
+        values = values.mask(is_missing_marker(values), "")
         typed, column_problems = _convert(values, column_spec, file_name, column)
         problems += column_problems
         frame[column] = typed
@@ -122,6 +122,14 @@ def parse_table(data: bytes, file_name: str, spec: ExtractTable, dictionary: Dat
         problems += council_problems
     problems += _duplicate_keys(frame, spec, file_name)
     return DecodedTable(frame, encoding, problems)
+
+
+def is_missing_marker(values: pd.Series) -> pd.Series:
+    """Compared one marker at a time: pandas' isin on Arrow strings walks Python objects."""
+    missing = values == MISSING_MARKERS[0]
+    for marker in MISSING_MARKERS[1:]:
+        missing |= values == marker
+    return missing
 
 
 def _line_numbers(mask: pd.Series) -> list[int]:
