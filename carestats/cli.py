@@ -57,16 +57,20 @@ def publish_datastore(
         str | None, typer.Option("--as-at", help="Edition date, a month end (default: the last month end).")
     ] = None,
     lake: LakeOption = None,
+    workbook: Annotated[
+        bool, typer.Option(help="Also publish the Excel workbook (an edition over 1,048,576 rows cannot have one).")
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Publish (or rebuild exactly) the monthly Datastore edition as at a date."""
     from flows.publish_datastore import publish_monthly_datastore
+    from tasks.excel.workbook import TooManyRowsError
     from tasks.quality.steps import QualityGateError
     from tasks.register.extract import ExtractError
 
     try:
-        summary = publish_monthly_datastore(as_at=parse_date(as_at) if as_at else None, lake=lake)
-    except (ExtractError, FileNotFoundError, QualityGateError) as error:
+        summary = publish_monthly_datastore(as_at=parse_date(as_at) if as_at else None, lake=lake, workbook=workbook)
+    except (ExtractError, FileNotFoundError, QualityGateError, TooManyRowsError) as error:
         fail(str(error), as_json)
     lines = [
         f"Datastore {summary['as_at']}: {summary['rows']:,} services, from the register extract of {summary['register_extract']}",

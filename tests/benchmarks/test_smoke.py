@@ -1,0 +1,25 @@
+"""The benchmark code runs end to end on a tiny scale (the real runs are `make bench`, outside the suite)."""
+
+import json
+
+from benchmarks.run import main
+
+
+def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monkeypatch):
+    monkeypatch.setenv("CARESTATS_BENCH_CACHE", str(tmp_path / "cache"))
+    assert main(["--scales", "0.02", "--repetitions", "1", "--workbook-scales", "0.02", "--out", str(tmp_path / "docs")]) == 0
+
+    results = json.loads((tmp_path / "docs" / "benchmarks.json").read_text())
+    assert results["machine"]["cores"] >= 1 and results["prefect_server_startup_seconds"] > 0
+    publication, workbook = results["results"]
+    assert (publication["stage"], workbook["stage"]) == ("publication", "workbook")
+    assert 150 <= publication["rows"] <= 300 and workbook["rows"] == publication["rows"]
+    for measured in (publication, workbook):
+        assert measured["carestats_seconds"] > 0 and measured["bare_seconds"] > 0
+        assert measured["ratio"] == measured["carestats_seconds"] / measured["bare_seconds"]
+        assert measured["carestats_peak_rss_mb"] > 50
+    assert publication["validation_seconds"] > 0
+    assert {"load-register-extract", "build-edition", "check-edition", "publish-edition"} <= set(publication["task_seconds"])
+    report = (tmp_path / "docs" / "benchmarks.md").read_text()
+    assert "| publication | 0.02x |" in report and "| workbook | 0.02x |" in report
+    assert "Workbook at 1x" not in report  # targets are judged only at the scales measured
