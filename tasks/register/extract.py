@@ -7,6 +7,7 @@ field rather than dropped. Pure functions over bytes and DataFrames; the Prefect
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -72,28 +73,45 @@ def choose_extract(available: list[dt.date], as_at: dt.date) -> dt.date:
     return later[0]
 
 
+DETECTION_CHUNK = 1 << 24
+
+
+def _decodes_as(data: bytes, encoding: str) -> bool:
+    """Whether the bytes decode, checked in chunks so that a large file is never held twice as text."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), DETECTION_CHUNK):
+            decoder.decode(view[start : start + DETECTION_CHUNK])
+        decoder.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def detect_encoding(data: bytes, file_name: str) -> str:
+    """UTF-8 with or without BOM, else Windows-1252; anything else is an error naming the file."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "cp1252"):
+        if _decodes_as(data, encoding):
+            return encoding
+    raise ExtractError([Problem(file_name, None, None, None, "neither UTF-8 nor Windows-1252")])
+
+
 def decode(data: bytes, file_name: str) -> tuple[str, str]:
     """Text and the encoding it was in: UTF-8 with or without BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as error:
-        raise ExtractError(
-            [Problem(file_name, None, None, None, f"neither UTF-8 nor Windows-1252 (byte {error.start})")]
-        ) from error
+    encoding = detect_encoding(data, file_name)
+    return data.decode(encoding), encoding
 
 
 def parse_table(data: bytes, file_name: str, spec: ExtractTable, dictionary: DataDictionary) -> DecodedTable:
     """Bytes of one extract table to a typed DataFrame, with every problem found."""
-    text, encoding = decode(data, file_name)
+    encoding = detect_encoding(data, file_name)
     try:
         raw = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding=encoding,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -110,7 +128,7 @@ def parse_table(data: bytes, file_name: str, spec: ExtractTable, dictionary: Dat
         return DecodedTable(raw, encoding, problems)
     frame = pd.DataFrame(index=raw.index)
     for column, column_spec in spec.columns.items():
-        values = raw[column].str.strip() if column in raw.columns else pd.Series("", index=raw.index)
+        values = raw.pop(column).str.strip() if column in raw.columns else pd.Series("", index=raw.index)
         values = values.mask(is_missing_marker(values), "")
         typed, column_problems = _convert(values, column_spec, file_name, column)
         problems += column_problems

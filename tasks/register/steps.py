@@ -58,22 +58,20 @@ def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
 def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, pd.DataFrame]:
     """Every table, typed and normalised; a bad extract is quarantined whole with a report of its problems."""
     lake, dictionary, logger = open_lake(lake_location), load_dictionary(), get_run_logger()
-    tables, problems, raw = {}, [], {}
+    tables, problems = {}, []
     for name in dictionary.extract_tables:
         key = f"{extract.folder}/{name}.csv"
         if not lake.exists(key):
             raise ExtractError([Problem(key, None, None, None, "table missing from the extract")])
-        raw[name] = lake.read_bytes(key)
-        decoded = parse_table(raw[name], f"{name}.csv", dictionary.extract_table(name), dictionary)
+        decoded = parse_table(lake.read_bytes(key), f"{name}.csv", dictionary.extract_table(name), dictionary)
         logger.info("%s.csv: %d rows, %s", name, len(decoded.frame), decoded.encoding)
         tables[name], problems = decoded.frame, problems + decoded.problems
     if problems:
         quarantine = f"quarantine/register/{extract.extract_date.isoformat()}"
-        for name, data in raw.items():
-            lake.write_bytes(f"{quarantine}/{name}.csv", data)
+        for name in dictionary.extract_tables:
+            lake.write_bytes(f"{quarantine}/{name}.csv", lake.read_bytes(f"{extract.folder}/{name}.csv"))
         report = {"extract": str(extract), "problems": [p.__dict__ for p in problems]}
         lake.write_bytes(f"{quarantine}/problems.json", json.dumps(report, indent=2, default=str).encode())
         logger.error("Register extract quarantined at %s", lake.uri(quarantine))
         raise ExtractError(problems)
     return tables
-
