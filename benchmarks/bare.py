@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,6 @@ def _read(path: Path, dates: list[str]) -> pd.DataFrame:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
         text = raw.decode("cp1252")
-    from io import StringIO
 
     frame = pd.read_csv(StringIO(text), na_values=["NA"], keep_default_na=False, dtype=str)
     for column in dates:

@@ -80,7 +80,7 @@ def publication_bare(work: Path, as_at: dt.date) -> dict:
 
     landing = work / "lake" / "landing" / "register"
     extract = choose_extract(extract_dates([p.name for p in landing.iterdir()]), as_at)
-    previous = sorted((work / "lake" / "publish" / "datastore").glob(f"*/datastore_*.csv"))
+    previous = sorted((work / "lake" / "publish" / "datastore").glob("*/datastore_*.csv"))
     previous = [p for p in previous if p.parent.name < as_at.isoformat()]
     out = work / "bare"
     shutil.rmtree(out, ignore_errors=True)
