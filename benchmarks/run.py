@@ -115,9 +115,7 @@ def prefect_server() -> Iterator[float]:
     environment = {**os.environ, "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     started = time.perf_counter()
     server = subprocess.Popen(
-        # --no-services: the scheduler and event services run on the server's own host in production;
-        # here they would compete with the measured flow for the machine's cores.
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"],
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     api = f"http://127.0.0.1:{port}/api"
