@@ -252,7 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repetitions", type=int, help="override the repetitions per scale")
     parser.add_argument("--workbook-scales", default="1", help="scales at which to benchmark the workbook ('' for none)")
     parser.add_argument("--out", default="docs", help="folder for benchmarks.md and benchmarks.json")
+    parser.add_argument("--report-only", action="store_true", help="rewrite benchmarks.md from benchmarks.json and the findings")
     args = parser.parse_args(argv)
+    if args.report_only:
+        return write_report(Path(args.out), **json.loads((Path(args.out) / "benchmarks.json").read_text()))
     scales = [1.0] if args.quick else [float(s) for s in args.scales.split(",")]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -267,15 +270,18 @@ def main(argv: list[str] | None = None) -> int:
             summaries.append(measure("publication", scale, repetitions, log).summary())
             if f"{scale:g}" in args.workbook_scales.split(","):
                 summaries.append(measure("workbook", scale, repetitions, log).summary())
-    targets = evaluate(summaries)
+    measured = {"machine": machine(), "prefect_server_startup_seconds": server_startup, "results": summaries}
+    (out / "benchmarks.json").write_text(json.dumps({**measured, "targets": evaluate(summaries)}, indent=2) + "\n")
+    return write_report(out, **measured)
+
+
+def write_report(out: Path, machine: dict, prefect_server_startup_seconds: float, results: list[dict], **_: object) -> int:
+    """benchmarks.md from the measurements and the hand-written findings (docs/benchmark-findings.md)."""
     findings_file = out / "benchmark-findings.md"
     findings = findings_file.read_text() if findings_file.exists() else ""
-    host = machine()
-    (out / "benchmarks.json").write_text(
-        json.dumps({"machine": host, "prefect_server_startup_seconds": server_startup, "results": summaries, "targets": targets}, indent=2) + "\n"
-    )
-    (out / "benchmarks.md").write_text(markdown(summaries, targets, host, findings, server_startup))
-    print((out / "benchmarks.md").read_text())
+    report = markdown(results, evaluate(results), machine, findings, prefect_server_startup_seconds)
+    (out / "benchmarks.md").write_text(report)
+    print(report)
     return 0
 
 
