@@ -21,7 +21,7 @@ GENERATED = (DATASTORE_COLUMNS, REGISTER_EXTRACT)
 
 # A typed copy of a numeric column, added beside the published text so ranges and grade sets compare numbers.
 VALUE_SUFFIX = "__value"
-TYPE_PATTERNS = {"integer": r"^-?\d+$", "decimal": r"^-?\d+(\.\d+)?$"}
+TYPE_PATTERNS = {"integer": r"^-?\d+$", "decimal": r"^-?\d+(?:\.\d+)?$"}
 PUBLISHED_DATE_FORMAT = "%d/%m/%Y"
 PUBLISHED_COLUMNS = "published_columns"  # suite parameter: the edition's column names, from the dictionary
 
