@@ -76,10 +76,11 @@ def publication_carestats(work: Path, as_at: dt.date) -> dict:
 
 def publication_bare(work: Path, as_at: dt.date) -> dict:
     from benchmarks.bare import publish_edition
-    from tasks.register.extract import choose_extract, extract_dates
+    from tasks.register.extract import choose_extract
+    from tasks.storage.lake import dated_folders
 
     landing = work / "lake" / "landing" / "register"
-    extract = choose_extract(extract_dates([p.name for p in landing.iterdir()]), as_at)
+    extract = choose_extract(dated_folders([p.name for p in landing.iterdir()]), as_at)
     previous = sorted((work / "lake" / "publish" / "datastore").glob("*/datastore_*.csv"))
     previous = [p for p in previous if p.parent.name < as_at.isoformat()]
     out = work / "bare"

@@ -18,7 +18,7 @@ from tasks.datastore.derive import assemble_edition
 from tasks.disclosure.rules import apply_disclosure
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
-from tasks.storage.lake import open_lake, sha256_hex
+from tasks.storage.lake import dated_folders, open_lake, sha256_hex
 
 DATASTORE_PREFIX = "publish/datastore"
 
@@ -73,21 +73,13 @@ def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date, extract: Extr
 def load_previous_edition(lake_location: str, as_at: dt.date) -> PreviousEdition | None:
     """The latest published edition before this one, as published text, to say what changed."""
     lake = open_lake(lake_location)
-    earlier = [dt.date.fromisoformat(f) for f in lake.list_folders(DATASTORE_PREFIX) if _is_date(f) and f < as_at.isoformat()]
-    for previous in sorted(earlier, reverse=True):
+    earlier = [day for day in dated_folders(lake.list_folders(DATASTORE_PREFIX)) if day < as_at]
+    for previous in reversed(earlier):
         key = f"{edition_prefix(previous)}/{edition_csv_name(previous)}"
         if lake.exists(key):
             data = lake.read_bytes(key)
             return PreviousEdition(previous, render.read_published_csv(data), sha256_hex(data))
     return None
-
-
-def _is_date(name: str) -> bool:
-    try:
-        dt.date.fromisoformat(name)
-        return True
-    except ValueError:
-        return False
 
 
 @task(name="render-edition-files", cache_policy=NO_CACHE)

@@ -12,8 +12,8 @@ import io
 import pandas as pd
 
 from carestats.dictionary import load_dictionary
-from tasks.register.extract import REGISTER_LANDING, MISSING_MARKERS, decode, extract_dates
-from tasks.storage.lake import open_lake
+from tasks.register.extract import REGISTER_LANDING, MISSING_MARKERS, decode
+from tasks.storage.lake import dated_folders, open_lake
 
 DROPPED_SHARE = 10  # every 10th service is left out: a truncated extract, 10% fewer services
 
@@ -32,7 +32,7 @@ def _open(services: pd.DataFrame) -> pd.Series:
 def write_corrupted_extract(lake_location: str, as_at: dt.date) -> dict:
     """Write <lake>/landing/register/<as_at + 1 day>/ from the latest extract, with the defects listed in the result."""
     lake = open_lake(lake_location)
-    available = extract_dates(lake.list_folders(REGISTER_LANDING))
+    available = dated_folders(lake.list_folders(REGISTER_LANDING))
     if not available or available[-1] > as_at:
         raise ValueError(f"--as-at must be on or after the latest register extract ({available[-1] if available else 'none'})")
     source = f"{REGISTER_LANDING}/{available[-1].isoformat()}"

@@ -21,7 +21,6 @@ from carestats.orchestration import PermanentInputError
 
 MISSING_MARKERS = ("", "NA", "N/A", "NULL")
 REGISTER_LANDING = "landing/register"
-EXTRACT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,6 @@ class DecodedTable:
     frame: pd.DataFrame
     encoding: str
     problems: list[Problem] = field(default_factory=list)
-
-
-def extract_dates(folder_names: list[str]) -> list[dt.date]:
-    return sorted(dt.date.fromisoformat(n) for n in folder_names if EXTRACT_FOLDER.match(n))
 
 
 def choose_extract(available: list[dt.date], as_at: dt.date) -> dt.date:

@@ -17,10 +17,9 @@ from tasks.register.extract import (
     ExtractError,
     Problem,
     choose_extract,
-    extract_dates,
     parse_table,
 )
-from tasks.storage.lake import open_lake, sha256_hex
+from tasks.storage.lake import dated_folders, open_lake, sha256_hex
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class ExtractRef:
 @task(name="find-register-extract", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only)
 def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
     lake = open_lake(lake_location)
-    chosen = choose_extract(extract_dates(lake.list_folders(REGISTER_LANDING)), as_at)
+    chosen = choose_extract(dated_folders(lake.list_folders(REGISTER_LANDING)), as_at)
     folder = f"{REGISTER_LANDING}/{chosen.isoformat()}"
     files = tuple((key.rsplit("/", 1)[1], sha256_hex(lake.read_bytes(key))) for key in lake.list_keys(folder))
     get_run_logger().info("Edition %s uses the register extract of %s (%d files)", as_at, chosen, len(files))

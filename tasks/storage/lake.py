@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -47,6 +48,21 @@ class Lake(Protocol):
     def list_folders(self, prefix: str) -> list[str]: ...
 
     def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome: ...
+
+
+DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def dated_folders(names: list[str]) -> list[dt.date]:
+    """The folders named yyyy-mm-dd (extract dates, edition dates) as dates, oldest first; others ignored."""
+    dates = []
+    for name in names:
+        if DATED_FOLDER.match(name):
+            try:
+                dates.append(dt.date.fromisoformat(name))
+            except ValueError:  # 2025-02-30 and the like
+                continue
+    return sorted(dates)
 
 
 def open_lake(location: str) -> Lake:

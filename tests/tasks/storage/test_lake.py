@@ -1,5 +1,6 @@
 """The lake: same behaviour on a folder and on S3 over HTTP (moto's server)."""
 
+import datetime as dt
 import os
 
 import pytest
@@ -95,3 +96,10 @@ def test_s3_objects_are_encrypted_at_rest(s3_bucket):
     lake.write_bytes("a.txt", b"x")
     head = boto3.client("s3").head_object(Bucket=lake.bucket, Key="carestats/a.txt")
     assert head["ServerSideEncryption"] == "AES256"
+
+
+def test_dated_folders_are_read_as_dates_and_everything_else_ignored():
+    from tasks.storage.lake import dated_folders
+
+    names = ["2025-09-05", ".staging-2025-08-31-ab12", "2025-08-05", "20250831", "2025-02-30", "latest.json", "notes"]
+    assert dated_folders(names) == [dt.date(2025, 8, 5), dt.date(2025, 9, 5)]
