@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from tasks.register.extract import decode
+from tasks.register.extract import clean_header, decode
 
 MISSING_MARKER = "NA"  # what R-made extracts write for an empty cell
 MONTHS = {
@@ -38,7 +38,7 @@ def read_datastore_csv(data: bytes, file_name: str = "datastore.csv") -> tuple[p
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, quoting=csv.QUOTE_MINIMAL)
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise UnreadableFile(f"cannot read {file_name}: {error}") from error
-    frame.columns = [str(c).strip().lstrip("\ufeff").strip('"').strip() for c in frame.columns]
+    frame.columns = clean_header(frame.columns)
     notes = [f"read as {encoding}"]
     literal_na = frame == MISSING_MARKER
     if literal_na.any().any():

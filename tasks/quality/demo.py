@@ -7,22 +7,15 @@ extracts break, so the quality gate can be seen stopping a publication. No flow 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pandas as pd
 
 from carestats.dictionary import load_dictionary
-from tasks.register.extract import REGISTER_LANDING, MISSING_MARKERS, decode
+from tasks.datastore.datastore_file import read_datastore_csv
+from tasks.register.extract import REGISTER_LANDING, MISSING_MARKERS
 from tasks.storage.lake import dated_folders, open_lake
 
 DROPPED_SHARE = 10  # every 10th service is left out: a truncated extract, 10% fewer services
-
-
-def _read(data: bytes, name: str) -> pd.DataFrame:
-    text, _ = decode(data, name)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    frame.columns = [str(c).strip().lstrip("\ufeff").strip('"') for c in frame.columns]
-    return frame
 
 
 def _open(services: pd.DataFrame) -> pd.Series:
@@ -36,7 +29,10 @@ def write_corrupted_extract(lake_location: str, as_at: dt.date) -> dict:
     if not available or available[-1] > as_at:
         raise ValueError(f"--as-at must be on or after the latest register extract ({available[-1] if available else 'none'})")
     source = f"{REGISTER_LANDING}/{available[-1].isoformat()}"
-    tables = {name: _read(lake.read_bytes(f"{source}/{name}.csv"), name) for name in load_dictionary().extract_tables}
+    tables = {
+        name: read_datastore_csv(lake.read_bytes(f"{source}/{name}.csv"), f"{name}.csv")[0]
+        for name in load_dictionary().extract_tables
+    }
     services, gradings = tables["services"], tables["gradings"]
     kept = services.index % DROPPED_SHARE != 0
 

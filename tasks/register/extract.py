@@ -100,6 +100,11 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
     return data.decode(encoding), encoding
 
 
+def clean_header(names) -> list[str]:
+    """Header names as meant: spaces, a BOM mangled into the first name, and stray quotes removed."""
+    return [str(name).strip().lstrip("\ufeff").strip('"').strip() for name in names]
+
+
 def parse_table(data: bytes, file_name: str, spec: ExtractTable, dictionary: DataDictionary) -> DecodedTable:
     """Bytes of one extract table to a typed DataFrame, with every problem found."""
     encoding = detect_encoding(data, file_name)
@@ -115,7 +120,7 @@ def parse_table(data: bytes, file_name: str, spec: ExtractTable, dictionary: Dat
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise ExtractError([Problem(file_name, None, None, None, f"not a readable CSV table: {error}")]) from error
-    raw.columns = [str(c).strip().lstrip("\ufeff").strip('"') for c in raw.columns]
+    raw.columns = clean_header(raw.columns)
     problems: list[Problem] = []
     missing = [c for c in spec.columns if c not in raw.columns and spec.columns[c].get("required")]
     problems += [Problem(file_name, 1, c, None, "required column missing from the header") for c in missing]
