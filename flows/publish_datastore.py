@@ -13,7 +13,7 @@ from tasks.quality import steps as quality
 from tasks.quality.validate import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
 from tasks.storage import steps as storage
-from tasks.storage.lake import open_lake, sha256_hex
+from tasks.storage.lake import open_lake
 
 
 @flow(name="publish-monthly-datastore", log_prints=True)
@@ -59,6 +59,6 @@ def publish_monthly_datastore(
         "rows": len(edition.frame),
         "quality": {"status": report.status, "warnings": [f.expectation for f in report.warnings]},
         "changes": rendered.change_counts,
-        "files": {name: sha256_hex(data) for name, data in sorted(rendered.files.items())},
+        "files": rendered.sha256_by_file(),
         "lake": open_lake(lake).uri(),
     }

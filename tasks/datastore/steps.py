@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,7 +19,7 @@ from tasks.datastore.derive import assemble_edition
 from tasks.disclosure.rules import apply_disclosure
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
-from tasks.storage.lake import dated_folders, open_lake, sha256_hex
+from tasks.storage.lake import MANIFEST_NAME, dated_folders, open_lake, sha256_hex
 
 DATASTORE_PREFIX = "publish/datastore"
 
@@ -56,6 +57,13 @@ class EditionFiles:
     @property
     def csv_sha256(self) -> str:
         return sha256_hex(self.files[edition_csv_name(self.as_at)])
+
+    def sha256_by_file(self) -> dict[str, str]:
+        """Every file's sha256 as the manifest lists it (hashed once there, not again), and the manifest's own."""
+        listed = json.loads(self.files[MANIFEST_NAME])["files"]
+        digests = {name: entry["sha256"] for name, entry in listed.items()}
+        digests[MANIFEST_NAME] = sha256_hex(self.files[MANIFEST_NAME])
+        return dict(sorted(digests.items()))
 
 
 @task(name="build-edition", cache_policy=NO_CACHE)
@@ -102,7 +110,7 @@ def with_manifest(
 ) -> EditionFiles:
     """The edition's files plus `extra` (the quality report) and, computed last, the manifest over them all."""
     files = {**rendered.files, **extra}
-    files["manifest.json"] = render.manifest_bytes(
+    files[MANIFEST_NAME] = render.manifest_bytes(
         as_at=edition.as_at,
         extract_date=extract.extract_date,
         extract_files=dict(extract.files_sha256),
@@ -146,7 +154,7 @@ def report_edition(edition: Edition, rendered: EditionFiles, previous: PreviousE
             if len(frame) > 50:
                 lines.append(f"- ... and {len(frame) - 50:,} more (see the changes file)")
     lines += ["", "## Files", "", "| File | Bytes | sha256 |", "|---|---:|---|"]
-    lines += [f"| {name} | {len(data):,} | `{sha256_hex(data)}` |" for name, data in sorted(rendered.files.items())]
+    lines += [f"| {name} | {len(rendered.files[name]):,} | `{digest}` |" for name, digest in rendered.sha256_by_file().items()]
     create_markdown_artifact(markdown="\n".join(lines), key="datastore-edition", description=f"Datastore {edition.as_at}")
     create_table_artifact(
         table=[{"CareService": k, "services": v} for k, v in counts.items()],

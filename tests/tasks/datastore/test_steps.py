@@ -20,3 +20,9 @@ def test_the_manifest_is_computed_last_over_every_published_file():
     assert manifest["files"]["quality.json"] == {"sha256": hashlib.sha256(b"{}").hexdigest(), "bytes": 2}
     assert manifest["row_count"] == 20 and manifest["withheld_cells"] == {"Manager_Name": 20}
     assert manifest["register_extract"] == {"extract_date": "2025-09-03", "files_sha256": {"services.csv": "0" * 64}}
+
+
+def test_digests_are_read_back_from_the_manifest_and_match_the_bytes():
+    edition = Edition(AS_AT, synthetic_typed_edition(10, seed=6), {})
+    published = with_manifest(render_edition_files.fn(edition, None, EXTRACT), edition, None, EXTRACT, {"extra.json": b"[]"})
+    assert published.sha256_by_file() == {name: hashlib.sha256(data).hexdigest() for name, data in sorted(published.files.items())}
