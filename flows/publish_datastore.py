@@ -35,7 +35,7 @@ def publish_monthly_datastore(
     extract = register.find_register_extract(lake, as_at)
     tables = register.load_register_extract(lake, extract)
     quality.check_register_extract(lake, tables, extract.extract_date)
-    edition = datastore.build_edition(tables, as_at, extract)
+    edition = datastore.build_edition(tables, as_at)
     previous = datastore.load_previous_edition(lake, as_at)
     rendered = datastore.render_edition_files(edition, previous, extract)
     workbook_files = (

@@ -67,7 +67,7 @@ class EditionFiles:
 
 
 @task(name="build-edition", cache_policy=NO_CACHE)
-def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date, extract: ExtractRef) -> Edition:
+def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date) -> Edition:
     """Services registered on the edition date, with derived columns and disclosure rules applied."""
     dictionary = load_dictionary()
     services = registered_on(tables["services"], as_at)

@@ -270,11 +270,8 @@ class S3Lake:
                 self.client.delete_object(Bucket=self.bucket, Key=self._key(stale))
             return PublishOutcome(self.uri(prefix), changed=True, superseded=None)
         finally:
-            for key in self.list_keys_including_hidden(staging):
+            for key in self._list(staging)[0]:  # staging is hidden from list_keys
                 self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
-
-    def list_keys_including_hidden(self, prefix: str) -> list[str]:
-        return self._list(prefix)[0]
 
     def _same_published(self, prefix: str, files: dict[str, bytes]) -> bool:
         """The manifest names every file's sha256, so equal manifests and key sets mean equal editions."""
