@@ -18,13 +18,23 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 MANIFEST_NAME = "manifest.json"
+STREAM_CHUNK = 1 << 24
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def stream_sha256_hex(stream: BinaryIO) -> str:
+    """A file's sha256 read in chunks: an extract table can be a gigabyte."""
+    digest = hashlib.sha256()
+    with stream:
+        while chunk := stream.read(STREAM_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,8 @@ class Lake(Protocol):
     def uri(self, key: str = "") -> str: ...
 
     def read_bytes(self, key: str) -> bytes: ...
+
+    def open_read(self, key: str) -> BinaryIO: ...
 
     def write_bytes(self, key: str, data: bytes) -> None: ...
 
@@ -94,6 +106,9 @@ class LocalLake:
 
     def read_bytes(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def open_read(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
 
     def write_bytes(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -207,8 +222,12 @@ class S3Lake:
         return f"s3://{self.bucket}/{self._key(key)}".rstrip("/")
 
     def read_bytes(self, key: str) -> bytes:
+        with self.open_read(key) as body:
+            return body.read()
+
+    def open_read(self, key: str) -> BinaryIO:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
         except self.client.exceptions.NoSuchKey as missing:
             raise FileNotFoundError(self.uri(key)) from missing
 
