@@ -124,15 +124,16 @@ def workbook(
     as_json: JsonOption = False,
 ) -> None:
     """Build the Datastore Excel workbook (data, pivot tables, definitions) from a Datastore CSV."""
-    from tasks.datastore.datastore_file import UnreadableFile, as_at_from_file_name, read_datastore_csv
+    from tasks.datastore.datastore_file import as_at_from_file_name, read_datastore_csv
     from tasks.excel.workbook import TooManyRowsError, build_workbook
+    from tasks.storage.csv_text import UnreadableCsv
     from tasks.storage.lake import sha256_hex
 
     edition_date = parse_date(as_at) if as_at else as_at_from_file_name(csv_path.name)
     try:
         text, _ = read_datastore_csv(csv_path.read_bytes(), csv_path.name)
         result = build_workbook(text, edition_date)
-    except (OSError, UnreadableFile, TooManyRowsError) as error:
+    except (OSError, UnreadableCsv, TooManyRowsError) as error:
         fail(f"{csv_path}: {error}", as_json)
     output.write_bytes(result.data)
     summary = {
@@ -161,11 +162,12 @@ def validate_datastore(
     as_json: JsonOption = False,
 ) -> None:
     """Run the Datastore quality suites on a CSV: exit 0 if no critical expectation fails, 1 if one does, 2 if unreadable."""
-    from tasks.datastore.datastore_file import UnreadableFile, as_at_from_file_name, read_datastore_csv
+    from tasks.datastore.datastore_file import as_at_from_file_name, read_datastore_csv
+    from tasks.storage.csv_text import UnreadableCsv
 
     try:
         text, notes = read_datastore_csv(file.read_bytes(), file.name)
-    except (OSError, UnreadableFile) as error:
+    except (OSError, UnreadableCsv) as error:
         fail(str(error), as_json, code=2)
     from tasks.quality.report import report_text
     from tasks.quality.validate import validate_datastore as run_suites

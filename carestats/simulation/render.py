@@ -6,10 +6,7 @@ Rows are formatted column-wise with Arrow kernels, so a million-row services fil
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,32 +14,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from carestats.dictionary import load_dictionary
+from tasks.storage.csv_text import TEXT, CsvStyle, csv_bytes
 
-BOM = b"\xef\xbb\xbf"
-TEXT = pa.large_string()
-CHUNK_ROWS = 200_000
-SPECIAL = re.compile(rb'[",\r\n]')  # characters that make a CSV value need quotes
-QUOTE = re.compile(rb'"')
 RESPELT_SHARE = 0.15  # rows of a messy services file whose council is spelt another way
 
 
-@dataclass(frozen=True)
-class Style:
-    encoding: str  # utf-8, utf-8-sig (with BOM) or cp1252
-    newline: str
-    missing: str  # "" or NA
-    quote_all: bool  # quote every text value, as the real Datastore export does
+CLEAN = CsvStyle("utf-8", "\n", "", False)
 
 
-CLEAN = Style("utf-8", "\n", "", False)
-
-
-def _style(seed: int, extract_date: dt.date, table: str) -> Style:
+def _style(seed: int, extract_date: dt.date, table: str) -> CsvStyle:
     """A file's mess, fixed by seed, date and table; services is mostly Windows-1252, like the real file."""
     rng = np.random.default_rng([seed, extract_date.toordinal(), zlib.crc32(table.encode())])
     encodings = ["cp1252", "utf-8-sig", "utf-8"]
     shares = [0.5, 0.3, 0.2] if table == "services" else [0.2, 0.35, 0.45]
-    return Style(
+    return CsvStyle(
         encoding=encodings[rng.choice(3, p=shares)],
         newline="\r\n" if rng.random() < 0.5 else "\n",
         missing="NA" if rng.random() < 0.4 else "",
@@ -79,70 +64,9 @@ def _text(array: pa.Array, kind: str) -> pa.Array:
     return pc.cast(array, TEXT)
 
 
-def _quoted(text: pa.Array, always: bool, has_quote: bool, has_special: bool) -> pa.Array:
-    """CSV quoting: every value when `always`, else only values holding a comma, quote or line break."""
-    if not (always or has_special):
-        return text
-    mark, nothing = pa.scalar('"', TEXT), pa.scalar("", TEXT)
-    quoted = pc.binary_join_element_wise(
-        mark, pc.replace_substring(text, '"', '""') if has_quote else text, mark, nothing
-    )
-    return (
-        quoted
-        if always
-        else pc.if_else(pc.match_substring_regex(text, SPECIAL.pattern.decode()), quoted, text)
-    )
-
-
-def _specials(array: pa.Array) -> tuple[bool, bool]:
-    """Whether any value holds a double quote, and whether any needs quoting at all.
-
-    Searched in the column's character buffer in one go: per-value kernels cost more than the search.
-    """
-    data = array.buffers()[2] if len(array.buffers()) > 2 else None
-    if data is None:
-        return False, False
-    return QUOTE.search(data) is not None, SPECIAL.search(data) is not None
-
-
-def _rows(
-    arrays: dict[str, pa.Array], kinds: dict[str, str], specials: dict[str, tuple[bool, bool]], style: Style
-) -> bytes:
-    """Encoded CSV lines for a slice of the table."""
-    fields = []
-    for name, array in arrays.items():
-        text = _text(array, kinds[name])
-        if name in specials:
-            text = _quoted(text, style.quote_all, *specials[name])
-        fields.append(pc.fill_null(text, pa.scalar(style.missing, TEXT)))
-    lines = pc.binary_join_element_wise(*fields, pa.scalar(",", TEXT))
-    rows = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
-    newline = style.newline.encode()
-    data = pc.binary_join(rows, pa.scalar(style.newline, TEXT))[0].as_buffer().to_pybytes() + newline
-    return data.decode("utf-8").encode("cp1252") if style.encoding == "cp1252" else data
-
-
-def _csv(frame: pd.DataFrame, columns: dict[str, dict], style: Style) -> bytes:
-    """The table as CSV bytes, written in slices so that a million-row table never exists twice as text."""
+def _csv(frame: pd.DataFrame, columns: dict[str, dict], style: CsvStyle) -> bytes:
     kinds = {name: spec.get("type", "text") for name, spec in columns.items()}
-    arrays = {}
-    for name in columns:
-        array = pa.array(frame[name], from_pandas=True)
-        arrays[name] = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    specials = {name: _specials(arrays[name]) for name, kind in kinds.items() if kind in ("text", "flag")}
-    header = ",".join(f'"{c}"' if style.quote_all else c for c in columns) + style.newline
-    out = io.BytesIO()
-    out.write((BOM if style.encoding == "utf-8-sig" else b"") + header.encode())
-    for start in range(0, len(frame), CHUNK_ROWS):
-        out.write(
-            _rows(
-                {name: array.slice(start, CHUNK_ROWS) for name, array in arrays.items()},
-                kinds,
-                specials,
-                style,
-            )
-        )
-    return out.getvalue()  # hands over the buffer without copying it
+    return csv_bytes(frame[list(columns)], style, lambda name, array: _text(array, kinds[name]))
 
 
 def render_tables(

@@ -7,14 +7,12 @@ each thing reading changed, so that the workbook and the quality suites judge th
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 
 import pandas as pd
 
-from tasks.register.extract import clean_header, decode
+from tasks.storage.csv_text import UnreadableCsv, read_csv_text
 
 MISSING_MARKER = "NA"  # what R-made extracts write for an empty cell
 MONTHS = {
@@ -27,19 +25,14 @@ MONTHS = {
 }
 
 
-class UnreadableFile(ValueError):
-    """The file cannot be read as a CSV table."""
-
-
 def read_datastore_csv(data: bytes, file_name: str = "datastore.csv") -> tuple[pd.DataFrame, list[str]]:
     """The file's rows as text ('' for blank), in file order, and notes on what reading changed."""
-    try:
-        text, encoding = decode(data, file_name)
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, quoting=csv.QUOTE_MINIMAL)
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise UnreadableFile(f"cannot read {file_name}: {error}") from error
-    frame.columns = clean_header(frame.columns)
-    notes = [f"read as {encoding}"]
+    read = read_csv_text(data, file_name)
+    if read.malformed:
+        shown = "; ".join(f"line {row.line}: {row}" for row in read.malformed[:5])
+        raise UnreadableCsv(f"cannot read {file_name}: {len(read.malformed)} malformed row(s): {shown}")
+    frame = read.to_pandas()
+    notes = [f"read as {read.encoding}"]
     literal_na = frame == MISSING_MARKER
     if literal_na.any().any():
         notes.append(f"{int(literal_na.sum().sum()):,} cells held a literal {MISSING_MARKER!r}, read as blank")

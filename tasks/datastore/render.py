@@ -6,18 +6,17 @@ row and column order, fixed encodings and line endings.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 import pandas as pd
 
 from carestats.dictionary import Column
+from tasks.storage.csv_text import CsvStyle, read_csv_text
+from tasks.storage.csv_text import csv_bytes as write_csv
 from tasks.storage.lake import sha256_hex
 
-CSV_ENCODING = "utf-8-sig"  # a BOM, so that Excel opens the file as UTF-8
-CSV_LINE_END = "\r\n"
+PUBLISHED_CSV = CsvStyle(encoding="utf-8-sig", newline="\r\n", missing="", quote_all=False)  # a BOM: Excel reads UTF-8
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GRADE_FIELDS_PREFIXES = ("KQ_", "MinGrade", "MaxGrade", "GradeSpread", "Publication_of_Latest_Grading")
 CHANGE_ORDER = ["Registered", "Cancelled", "Grades changed", "Details changed"]
@@ -54,14 +53,12 @@ def published_text(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
 
 
 def csv_bytes(text: pd.DataFrame) -> bytes:
-    buffer = io.StringIO()
-    text.to_csv(buffer, index=False, lineterminator=CSV_LINE_END, quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue().encode(CSV_ENCODING)
+    return write_csv(text, PUBLISHED_CSV)
 
 
-def read_published_csv(data: bytes) -> pd.DataFrame:
+def read_published_csv(data: bytes, file_name: str = "published CSV") -> pd.DataFrame:
     """A published CSV back as text, exactly as written ('' for blank)."""
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding=CSV_ENCODING)
+    return read_csv_text(data, file_name).to_pandas()
 
 
 def definitions_frame(columns: list[Column]) -> pd.DataFrame:

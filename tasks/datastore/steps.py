@@ -86,7 +86,7 @@ def load_previous_edition(lake_location: str, as_at: dt.date) -> PreviousEdition
         key = f"{edition_prefix(previous)}/{edition_csv_name(previous)}"
         if lake.exists(key):
             data = lake.read_bytes(key)
-            return PreviousEdition(previous, render.read_published_csv(data), sha256_hex(data))
+            return PreviousEdition(previous, render.read_published_csv(data, key), sha256_hex(data))
     return None
 
 

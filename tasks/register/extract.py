@@ -7,19 +7,26 @@ field rather than dropped. Pure functions over bytes and DataFrames; the Prefect
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from carestats.dictionary import DataDictionary, ExtractTable
 from carestats.orchestration import PermanentInputError
+from tasks.storage.csv_text import Source, UnreadableCsv, read_csv_text
 
 MISSING_MARKERS = ("", "NA", "N/A", "NULL")
+MISSING_VALUE_SET = pa.array(MISSING_MARKERS)
+FLAG_YES, FLAG_NO = pa.array(["yes", "y", "true"]), pa.array(["no", "n", "false"])
+NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # what pandas' to_numeric reads, without inf and nan
+LARGEST_EXACT_INTEGER = 2.0**53
+ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
+FIRST_DATA_LINE = 2  # the header is line 1
 REGISTER_LANDING = "landing/register"
 
 
@@ -68,123 +75,88 @@ def choose_extract(available: list[dt.date], as_at: dt.date) -> dt.date:
     return later[0]
 
 
-DETECTION_CHUNK = 1 << 24
+def parse_table(source: Source, file_name: str, spec: ExtractTable, dictionary: DataDictionary) -> DecodedTable:
+    """One extract table (its bytes, or a way to open them) to a typed DataFrame, with every problem found.
 
-
-def _decodes_as(data: bytes, encoding: str) -> bool:
-    """Whether the bytes decode, checked in chunks so that a large file is never held twice as text."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(data)
+    Values are checked and typed in Arrow, column by column, each raw column released once converted:
+    the register is millions of rows at scale, and a Python object per cell would cost gigabytes.
+    """
     try:
-        for start in range(0, len(data), DETECTION_CHUNK):
-            decoder.decode(view[start : start + DETECTION_CHUNK])
-        decoder.decode(b"", final=True)
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def detect_encoding(data: bytes, file_name: str) -> str:
-    """UTF-8 with or without BOM, else Windows-1252; anything else is an error naming the file."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    for encoding in ("utf-8", "cp1252"):
-        if _decodes_as(data, encoding):
-            return encoding
-    raise ExtractError([Problem(file_name, None, None, None, "neither UTF-8 nor Windows-1252")])
-
-
-def decode(data: bytes, file_name: str) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 with or without BOM, else Windows-1252."""
-    encoding = detect_encoding(data, file_name)
-    return data.decode(encoding), encoding
-
-
-def clean_header(names) -> list[str]:
-    """Header names as meant: spaces, a BOM mangled into the first name, and stray quotes removed."""
-    return [str(name).strip().lstrip("\ufeff").strip('"').strip() for name in names]
-
-
-def parse_table(data: bytes, file_name: str, spec: ExtractTable, dictionary: DataDictionary) -> DecodedTable:
-    """Bytes of one extract table to a typed DataFrame, with every problem found."""
-    encoding = detect_encoding(data, file_name)
-    try:
-        raw = pd.read_csv(
-            io.BytesIO(data),
-            encoding=encoding,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=False,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ExtractError([Problem(file_name, None, None, None, f"not a readable CSV table: {error}")]) from error
-    raw.columns = clean_header(raw.columns)
-    problems: list[Problem] = []
-    missing = [c for c in spec.columns if c not in raw.columns and spec.columns[c].get("required")]
+        read = read_csv_text(source, file_name)
+    except UnreadableCsv as error:
+        raise ExtractError([Problem(file_name, None, None, None, str(error))]) from error
+    problems = [Problem(file_name, row.line, None, None, f"malformed row: {row}") for row in read.malformed]
+    missing = [c for c in spec.columns if c not in read.table.column_names and spec.columns[c].get("required")]
     problems += [Problem(file_name, 1, c, None, "required column missing from the header") for c in missing]
     if missing:
-        return DecodedTable(raw, encoding, problems)
-    frame = pd.DataFrame(index=raw.index)
+        return DecodedTable(read.to_pandas(), read.encoding, problems)
+    raw, encoding = read.table, read.encoding
+    del read  # the raw columns are released one by one as they are converted
+    typed = {}
     for column, column_spec in spec.columns.items():
-        values = raw.pop(column).str.strip() if column in raw.columns else pd.Series("", index=raw.index)
-        values = values.mask(is_missing_marker(values), "")
-        typed, column_problems = _convert(values, column_spec, file_name, column)
+        if column in raw.column_names:
+            values = pc.utf8_trim_whitespace(raw.column(column))
+            raw = raw.drop_columns([column])
+        else:
+            values = pa.chunked_array([pa.repeat("", raw.num_rows)])
+        present = pc.invert(pc.is_in(values, value_set=MISSING_VALUE_SET))
+        typed[column], column_problems = _convert(pc.if_else(present, values, ""), present, column_spec, file_name, column)
         problems += column_problems
-        frame[column] = typed
-    if "Council_Area_Name" in frame.columns:
-        frame["Council_Area_Name"], council_problems = normalise_council_areas(
-            frame["Council_Area_Name"], file_name, dictionary
+    if "Council_Area_Name" in typed:
+        typed["Council_Area_Name"], council_problems = normalise_council_areas(
+            typed["Council_Area_Name"], file_name, dictionary
         )
         problems += council_problems
+    frame = pa.table(typed).to_pandas(types_mapper=PANDAS_TYPES.get)
     problems += _duplicate_keys(frame, spec, file_name)
     return DecodedTable(frame, encoding, problems)
 
 
-def is_missing_marker(values: pd.Series) -> pd.Series:
-    """Compared one marker at a time: pandas' isin on Arrow strings walks Python objects."""
-    missing = values == MISSING_MARKERS[0]
-    for marker in MISSING_MARKERS[1:]:
-        missing |= values == marker
-    return missing
+def _true(mask: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.fill_null(mask, False)
 
 
-def _line_numbers(mask: pd.Series) -> list[int]:
-    return [int(i) + 2 for i in mask[mask].index]
+def _problems_for(mask: pa.ChunkedArray, values: pa.ChunkedArray, file_name: str, column: str, message: str) -> list[Problem]:
+    rows = pc.indices_nonzero(_true(mask))
+    shown = pc.take(values, rows).to_pylist()
+    return [Problem(file_name, row + FIRST_DATA_LINE, column, value, message) for row, value in zip(rows.to_pylist(), shown)]
 
 
-def _problems_for(mask: pd.Series, values: pd.Series, file_name: str, column: str, message: str) -> list[Problem]:
-    return [Problem(file_name, line, column, values.iloc[line - 2], message) for line in _line_numbers(mask)]
-
-
-def _convert(values: pd.Series, spec: dict, file_name: str, column: str) -> tuple[pd.Series, list[Problem]]:
-    kind, present = spec.get("type", "text"), values != ""
+def _convert(
+    values: pa.ChunkedArray, present: pa.ChunkedArray, spec: dict, file_name: str, column: str
+) -> tuple[pa.ChunkedArray, list[Problem]]:
+    """One column typed as the extract schema says ('' where missing), and the values that are not."""
+    kind, blanked = spec.get("type", "text"), pc.if_else(present, values, None)
     problems: list[Problem] = []
     if spec.get("required"):
-        problems += _problems_for(~present, values, file_name, column, "required value is missing")
+        problems += _problems_for(pc.invert(present), values, file_name, column, "required value is missing")
     if kind == "date":
-        parsed = pd.to_datetime(values.where(present), format="%Y-%m-%d", errors="coerce")
-        problems += _problems_for(present & parsed.isna(), values, file_name, column, "not a date (yyyy-mm-dd)")
-        return parsed.astype("datetime64[s]"), problems
+        well_formed = pc.if_else(_true(pc.match_substring_regex(blanked, ISO_DATE_PATTERN)), blanked, None)
+        parsed = pc.strptime(well_formed, format="%Y-%m-%d", unit="s", error_is_null=True)
+        # strptime rolls 30 February over into March: a real date keeps the day it was written with.
+        valid = _true(pc.equal(pc.day(parsed), pc.cast(pc.utf8_slice_codeunits(well_formed, 8, 10), pa.int64())))
+        problems += _problems_for(pc.and_(present, pc.invert(valid)), values, file_name, column, "not a date (yyyy-mm-dd)")
+        return pc.if_else(valid, parsed, None), problems
     if kind in ("integer", "decimal"):
-        parsed = pd.to_numeric(values.where(present), errors="coerce")
-        bad = present & parsed.isna()
+        valid = _true(pc.match_substring_regex(blanked, NUMBER_PATTERN))
+        parsed = pc.cast(pc.if_else(valid, blanked, None), pa.float64())
         if kind == "integer":
-            bad |= present & parsed.notna() & (parsed != parsed.round())
-            parsed = parsed.where(~bad).astype("Int64")
-        problems += _problems_for(bad, values, file_name, column, f"not a{'n' if kind == 'integer' else ''} {kind}")
+            whole = pc.and_(pc.equal(parsed, pc.floor(parsed)), pc.less(pc.abs(parsed), LARGEST_EXACT_INTEGER))
+            valid = pc.and_(valid, _true(whole))
+            parsed = pc.cast(pc.if_else(valid, parsed, None), pa.int64())
+        article = "an" if kind == "integer" else "a"
+        problems += _problems_for(pc.and_(present, pc.invert(valid)), values, file_name, column, f"not {article} {kind}")
         return parsed, problems
     if kind == "flag":
-        lowered = values.str.casefold()
-        flags = lowered.map({"yes": "Yes", "y": "Yes", "true": "Yes", "no": "No", "n": "No", "false": "No"})
-        problems += _problems_for(present & flags.isna(), values, file_name, column, "not Yes or No")
-        return flags.where(present, None).astype("string"), problems
+        lowered = pc.utf8_lower(blanked)
+        yes, no = _true(pc.is_in(lowered, value_set=FLAG_YES)), _true(pc.is_in(lowered, value_set=FLAG_NO))
+        problems += _problems_for(pc.and_(present, pc.invert(pc.or_(yes, no))), values, file_name, column, "not Yes or No")
+        return pc.if_else(yes, "Yes", pc.if_else(no, "No", pa.scalar(None, pa.string()))), problems
     pattern = spec.get("pattern")
     if pattern:
-        bad = present & ~values.str.match(pattern)
+        bad = pc.and_(present, pc.invert(_true(pc.match_substring_regex(blanked, pattern))))
         problems += _problems_for(bad, values, file_name, column, f"does not match {pattern}")
-    return values.where(present, None).astype("string"), problems
+    return blanked, problems
 
 
 def _council_key(name: str) -> str:
@@ -193,16 +165,16 @@ def _council_key(name: str) -> str:
 
 
 def normalise_council_areas(
-    values: pd.Series, file_name: str, dictionary: DataDictionary
-) -> tuple[pd.Series, list[Problem]]:
+    values: pa.ChunkedArray, file_name: str, dictionary: DataDictionary
+) -> tuple[pa.ChunkedArray, list[Problem]]:
     """Map every spelling to one of the 32 official names (or 'outside Scotland'); report the rest."""
     lookup = {_council_key(name): name for name in dictionary.council_areas}
     for alias, official in dictionary.reference["council_area_aliases"].items():
         lookup[_council_key(alias)] = official
-    distinct = values.dropna().unique()
-    mapping = {raw: lookup.get(_council_key(str(raw))) for raw in distinct}
-    normalised = values.map(mapping).astype("string")
-    unknown = values.notna() & normalised.isna()
+    spellings = pc.unique(values).drop_null()
+    official = pa.array([lookup.get(_council_key(s)) for s in spellings.to_pylist()], pa.string())
+    normalised = pc.take(official, pc.index_in(values, value_set=spellings))
+    unknown = pc.and_(pc.is_valid(values), pc.is_null(normalised))
     problems = _problems_for(unknown, values, file_name, "Council_Area_Name", "unknown council area")
     return normalised, problems
 
@@ -211,6 +183,6 @@ def _duplicate_keys(frame: pd.DataFrame, spec: ExtractTable, file_name: str) -> 
     key = list(spec.key)
     duplicated = frame.duplicated(key, keep="first")
     return [
-        Problem(file_name, int(i) + 2, "+".join(key), " / ".join(str(frame.at[i, k]) for k in key), "duplicate key")
+        Problem(file_name, int(i) + FIRST_DATA_LINE, "+".join(key), " / ".join(str(frame.at[i, k]) for k in key), "duplicate key")
         for i in duplicated[duplicated].index
     ]

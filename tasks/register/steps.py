@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -19,7 +20,7 @@ from tasks.register.extract import (
     choose_extract,
     parse_table,
 )
-from tasks.storage.lake import dated_folders, open_lake, sha256_hex
+from tasks.storage.lake import dated_folders, open_lake, stream_sha256_hex
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
     lake = open_lake(lake_location)
     chosen = choose_extract(dated_folders(lake.list_folders(REGISTER_LANDING)), as_at)
     folder = f"{REGISTER_LANDING}/{chosen.isoformat()}"
-    files = tuple((key.rsplit("/", 1)[1], sha256_hex(lake.read_bytes(key))) for key in lake.list_keys(folder))
+    files = tuple((key.rsplit("/", 1)[1], stream_sha256_hex(lake.open_read(key))) for key in lake.list_keys(folder))
     get_run_logger().info("Edition %s uses the register extract of %s (%d files)", as_at, chosen, len(files))
     return ExtractRef(chosen, files)
 
@@ -62,7 +63,7 @@ def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, 
         key = f"{extract.folder}/{name}.csv"
         if not lake.exists(key):
             raise ExtractError([Problem(key, None, None, None, "table missing from the extract")])
-        decoded = parse_table(lake.read_bytes(key), f"{name}.csv", dictionary.extract_table(name), dictionary)
+        decoded = parse_table(partial(lake.open_read, key), f"{name}.csv", dictionary.extract_table(name), dictionary)
         logger.info("%s.csv: %d rows, %s", name, len(decoded.frame), decoded.encoding)
         tables[name], problems = decoded.frame, problems + decoded.problems
     if problems:

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from tasks.datastore.datastore_file import UnreadableFile, as_at_from_file_name, read_datastore_csv
+from tasks.datastore.datastore_file import as_at_from_file_name, read_datastore_csv
+from tasks.storage.csv_text import UnreadableCsv
 
 
 def test_reads_a_windows_1252_file_with_crlf_and_literal_na_as_blank():
@@ -43,5 +44,5 @@ def test_edition_date_from_the_names_files_have_had(name, expected):
 
 
 def test_a_file_that_is_not_a_table_is_unreadable():
-    with pytest.raises(UnreadableFile, match="cannot read broken.csv"):
+    with pytest.raises(UnreadableCsv, match="cannot read broken.csv"):
         read_datastore_csv(b'a,b\n"unterminated,1\n', "broken.csv")

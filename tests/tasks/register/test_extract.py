@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from carestats.dictionary import load_dictionary
-from tasks.register.extract import ExtractError, choose_extract, decode, parse_table
+from tasks.register.extract import ExtractError, choose_extract, parse_table
 from tests.extract_builder import service, table_bytes
 
 DICTIONARY = load_dictionary()
@@ -91,5 +91,35 @@ def test_missing_required_column_and_undecodable_bytes_are_clear_errors():
     problems = parse_services(b"CSNumber,ServiceName\nCS2002000001,X\n").problems
     assert {p.field for p in problems} >= {"CareService", "Council_Area_Name", "Date_Registered"}
     assert all(p.line == 1 for p in problems)
-    with pytest.raises(ExtractError, match="neither UTF-8 nor Windows-1252"):
-        decode(b"\x81\x8d\x8f\x90", "services.csv")
+    with pytest.raises(ExtractError, match="cannot read services.csv: neither UTF-8 nor Windows-1252"):
+        parse_services(b"\x81\x8d\x8f\x90")
+
+
+def test_rows_with_the_wrong_field_count_are_reported_by_line():
+    good = table_bytes("services", [service("CS2002000001"), service("CS2002000003")])
+    header, first, second = good.decode().splitlines()
+    data = "\n".join([header, first, "CS2002000002,Care Home Service", second, first + ",extra"]).encode() + b"\n"
+    table = parse_services(data)
+    malformed = [(p.line, p.message) for p in table.problems if p.message.startswith("malformed row")]
+    fields = len(header.split(","))
+    assert malformed == [
+        (3, f"malformed row: 2 field(s) where the header has {fields}"),
+        (5, f"malformed row: {fields + 1} field(s) where the header has {fields}"),
+    ]
+    assert list(table.frame["CSNumber"]) == ["CS2002000001", "CS2002000003"]
+
+
+def test_impossible_dates_and_numbers_are_problems_not_guesses():
+    rows = [
+        service("CS2002000001", Date_Registered="2025-02-30", Registered_Places="3.0", NumberStaff="1e400"),
+        service("CS2002000002", Date_Registered="2024-02-29", Registered_Places="1e400", NumberStaff=" 7.5 "),
+    ]
+    table = parse_services(table_bytes("services", rows))
+    assert {(p.line, p.field, p.value) for p in table.problems} == {
+        (2, "Date_Registered", "2025-02-30"),
+        (3, "Registered_Places", "1e400"),
+    }
+    assert table.frame["Registered_Places"].tolist()[0] == 3
+    assert str(table.frame["Date_Registered"].dtype) == "datetime64[s]"
+    assert table.frame.loc[1, "Date_Registered"] == dt.datetime(2024, 2, 29)
+    assert table.frame.loc[1, "NumberStaff"] == 7.5
