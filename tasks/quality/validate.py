@@ -93,26 +93,42 @@ def _batch_definition():
     return asset.add_batch_definition_whole_dataframe("whole")
 
 
+def _columns_read(entry: dict) -> tuple[str, ...] | None:
+    """The columns an expectation reads, or None for one about the whole table (its columns, its rows)."""
+    kwargs = entry["kwargs"]
+    if "column_list" in kwargs and entry["type"] != "expect_table_columns_to_match_ordered_list":
+        return tuple(kwargs["column_list"])
+    return (kwargs["column"],) if "column" in kwargs else None
+
+
 def run_expectations(frame: pd.DataFrame, name: str, entries: list[dict], parameters: dict | None = None) -> dict[str, Any]:
     """GX results keyed by each entry's meta.id (GX does not keep the suite's order).
 
+    Each expectation sees only the columns it reads: GX's pandas engine filters its whole batch for
+    every metric, so on a wide edition one batch per column is several times faster than one in all.
     Everything is first judged pass or fail alone (GX's BOOLEAN_ONLY, three times faster); only the
     expectations that fail are run again in full, for their counts and the exact failing rows.
     """
     import great_expectations as gx
 
-    # One block per dtype: GX filters the whole frame for every metric, and a fragmented frame doubles the time.
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame.copy()})
+    groups: dict[tuple[str, ...] | None, list[dict]] = {}
+    for entry in entries:
+        groups.setdefault(_columns_read(entry), []).append(entry)
 
-    def validate(chosen: list[dict], result_format: str) -> dict[str, Any]:
+    def validate(batch, chosen: list[dict], result_format: str) -> dict[str, Any]:
         suite = gx.ExpectationSuite(name=name, expectations=copy.deepcopy(chosen))
         result = batch.validate(suite, result_format=result_format, expectation_parameters=parameters or {})
         return {r.expectation_config.meta["id"]: r for r in result.results}
 
-    results = validate(entries, "BOOLEAN_ONLY")
-    failing = [entry for entry in entries if not results[entry["meta"]["id"]].success]
-    if failing:
-        results.update(validate(failing, "COMPLETE"))
+    results: dict[str, Any] = {}
+    for columns, chosen in groups.items():
+        batch_frame = frame if columns is None else frame[list(columns)]
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": batch_frame})
+        judged = validate(batch, chosen, "BOOLEAN_ONLY")
+        failing = [entry for entry in chosen if not judged[entry["meta"]["id"]].success]
+        if failing:
+            judged.update(validate(batch, failing, "COMPLETE"))
+        results.update(judged)
     return results
 
 
@@ -155,8 +171,12 @@ def _table_detail(entry: dict, details: dict, parameters: dict) -> str:
 
 
 def typed_frame(text: pd.DataFrame, dictionary: DataDictionary) -> pd.DataFrame:
-    """Published text with blanks as nulls, plus a numeric copy (<column>__value) of every number column."""
-    frame = text.reset_index(drop=True).astype(object).where(text.reset_index(drop=True) != "", None)
+    """Published text with blanks as nulls, plus a numeric copy (<column>__value) of every number column.
+
+    Text stays in Arrow strings: a Python object per cell would cost gigabytes on a large edition.
+    """
+    text = text.reset_index(drop=True)
+    frame = text.where(text != "")
     for name in text.columns:
         column = dictionary.column_for_name(name)
         if column is not None and column.type in suites.TYPE_PATTERNS:
