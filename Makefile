@@ -5,6 +5,8 @@ SHELL := /bin/bash
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+# The first start of the embedded server on a fresh PREFECT_HOME migrates its database: give it longer than 20 s.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 export CARESTATS_LAKE ?= $(CURDIR)/data
 
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")

@@ -36,6 +36,7 @@ def publish_monthly_datastore(
     tables = register.load_register_extract(lake, extract)
     quality.check_register_extract(lake, tables, extract.extract_date)
     edition = datastore.build_edition(tables, as_at)
+    del tables  # the whole register is the run's largest object, and nothing after the edition needs it
     previous = datastore.load_previous_edition(lake, as_at)
     rendered = datastore.render_edition_files(edition, previous, extract)
     workbook_files = (
