@@ -28,13 +28,17 @@ def in_edition(cs_numbers: pd.Series, services: pd.Index) -> np.ndarray:
     return services.get_indexer(cs_numbers) >= 0
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    return pc.cast(pa.array(values), pa.large_string())  # plain, categorical (compacted) or object text alike
+
+
 def service_rows(cs_numbers: pd.Series, services: pd.Series) -> pd.Series:
     """Each event's service as its row in the edition, -1 when it is not in it.
 
     Found once in Arrow's hash table: joining and grouping millions of events on CS numbers held as
     Arrow strings makes pandas go through Python objects, ten times slower than on these integers.
     """
-    rows = pc.index_in(pa.array(cs_numbers, pa.large_string()), value_set=pa.array(services, pa.large_string()))
+    rows = pc.index_in(_arrow_text(cs_numbers), value_set=_arrow_text(services))
     return pd.Series(pc.fill_null(rows, -1).to_numpy(), index=cs_numbers.index)
 
 

@@ -17,6 +17,7 @@ from carestats.provenance import code_version
 from tasks.datastore import render
 from tasks.datastore.derive import assemble_edition
 from tasks.disclosure.rules import apply_disclosure
+from tasks.register.extract import as_text
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
 from tasks.storage.lake import MANIFEST_NAME, dated_folders, open_lake, sha256_hex
@@ -70,7 +71,7 @@ class EditionFiles:
 def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date) -> Edition:
     """Services registered on the edition date, with derived columns and disclosure rules applied."""
     dictionary = load_dictionary()
-    services = registered_on(tables["services"], as_at)
+    services = as_text(registered_on(tables["services"], as_at))
     frame = assemble_edition(services, tables, as_at, dictionary)
     published, withheld = apply_disclosure(frame, dictionary.datastore_columns(as_at), dictionary)
     get_run_logger().info("Edition %s: %d services registered", as_at, len(published))
