@@ -9,9 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from carestats.dictionary import Column
+from tasks.datastore.derive import service_rows
 from tasks.storage.csv_text import CsvStyle, read_csv_text
 from tasks.storage.csv_text import csv_bytes as write_csv
 from tasks.storage.lake import sha256_hex
@@ -82,34 +86,37 @@ def changes_between(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.
     """Registered, cancelled, grades changed and details changed since the previous edition.
 
     Both editions are compared as published text, on the columns they share (the financial-year
-    columns roll over every April).
+    columns roll over every April). Services are matched by row number and columns compared in Arrow,
+    one at a time: a million-row edition is never copied whole or turned into Python objects.
     """
     if previous is None:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
-    before = previous.set_index("CSNumber", drop=False)
-    after = current.set_index("CSNumber", drop=False)
-    registered = after.index.difference(before.index)
-    cancelled = before.index.difference(after.index)
+    before = previous.reset_index(drop=True)
+    after = current.reset_index(drop=True)
+    row_before = service_rows(after["CSNumber"], before["CSNumber"]).to_numpy()
+    kept_after = np.flatnonzero(row_before >= 0)
+    kept_before = row_before[kept_after]
+    cancelled = service_rows(before["CSNumber"], after["CSNumber"]).to_numpy() < 0
     rows = [
-        pd.DataFrame({"Change": "Registered", "CSNumber": registered, "ServiceName": after.loc[registered, "ServiceName"].values}),
-        pd.DataFrame({"Change": "Cancelled", "CSNumber": cancelled, "ServiceName": before.loc[cancelled, "ServiceName"].values}),
+        after.loc[row_before < 0, ["CSNumber", "ServiceName"]].assign(Change="Registered"),
+        before.loc[cancelled, ["CSNumber", "ServiceName"]].assign(Change="Cancelled"),
     ]
-    both = after.index.intersection(before.index)
     shared = [c for c in after.columns if c in before.columns and c != "CSNumber"]
-    old, new = before.loc[both, shared], after.loc[both, shared]
     for column in shared:
-        differs = old[column].values != new[column].values
-        if differs.any():
-            ids = both[differs]
+        old = pc.take(pa.array(before[column]), kept_before)
+        new = pc.take(pa.array(after[column]), kept_after)
+        differs = pc.indices_nonzero(pc.fill_null(pc.not_equal(old, new), True)).to_numpy()
+        if len(differs):
+            ids = kept_after[differs]
             rows.append(
                 pd.DataFrame(
                     {
                         "Change": "Grades changed" if _is_grade_field(column) else "Details changed",
-                        "CSNumber": ids,
-                        "ServiceName": new.loc[ids, "ServiceName"].values,
+                        "CSNumber": after["CSNumber"].to_numpy()[ids],
+                        "ServiceName": after["ServiceName"].to_numpy()[ids],
                         "Field": column,
-                        "Before": old.loc[ids, column].values,
-                        "After": new.loc[ids, column].values,
+                        "Before": pc.take(old, differs).to_numpy(zero_copy_only=False),
+                        "After": pc.take(new, differs).to_numpy(zero_copy_only=False),
                     }
                 )
             )
