@@ -37,19 +37,20 @@ def publish_monthly_datastore(
     quality.check_register_extract(lake, tables, extract.extract_date)
     edition = datastore.build_edition(tables, as_at)
     del tables  # the whole register is the run's largest object, and nothing after the edition needs it
-    previous = datastore.load_previous_edition(lake, as_at)
-    rendered = datastore.render_edition_files(edition, previous, extract)
+    # The previous edition's million rows live only as long as it takes to say what changed.
+    rendered = datastore.render_edition_files(edition, datastore.load_previous_edition(lake, as_at))
+    previous = rendered.previous
     workbook_files = (
         excel.render_workbook(rendered.text, as_at, rendered.change_counts if previous else None, rendered.csv_sha256)
         if workbook
         else {}
     )
     report, report_files = quality.check_edition(
-        lake, rendered.text, as_at, len(previous.text) if previous else None, row_count_tolerance
+        lake, rendered.text, as_at, previous.rows if previous else None, row_count_tolerance
     )
-    rendered = datastore.with_manifest(rendered, edition, previous, extract, {**workbook_files, **report_files})
+    rendered = datastore.with_manifest(rendered, edition, extract, {**workbook_files, **report_files})
     outcome = storage.publish_edition(lake, datastore.DATASTORE_PREFIX, as_at.isoformat(), rendered.files)
-    datastore.report_edition(edition, rendered, previous, outcome.uri, outcome.changed)
+    datastore.report_edition(edition, rendered, outcome.uri, outcome.changed)
 
     return {
         "as_at": as_at.isoformat(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -48,12 +49,22 @@ class PreviousEdition:
 
 
 @dataclass(frozen=True)
+class PreviousEditionRef:
+    """What the run keeps of the previous edition once the changes are known: not its million rows."""
+
+    as_at: dt.date
+    csv_sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
 class EditionFiles:
     as_at: dt.date
     text: pd.DataFrame  # the edition exactly as the CSV holds it
     files: dict[str, bytes]
     changes: pd.DataFrame
     change_counts: dict[str, int]
+    previous: PreviousEditionRef | None  # the edition the changes are counted from
 
     @property
     def csv_sha256(self) -> str:
@@ -92,7 +103,7 @@ def load_previous_edition(lake_location: str, as_at: dt.date) -> PreviousEdition
 
 
 @task(name="render-edition-files", cache_policy=NO_CACHE)
-def render_edition_files(edition: Edition, previous: PreviousEdition | None, extract: ExtractRef) -> EditionFiles:
+def render_edition_files(edition: Edition, previous: PreviousEdition | None) -> EditionFiles:
     """The edition's published files, all but the manifest (see with_manifest)."""
     columns = load_dictionary().datastore_columns(edition.as_at)
     text = render.published_text(edition.frame, columns)
@@ -103,12 +114,11 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None, ext
         f"definitions_{stamp}.csv": render.csv_bytes(render.definitions_frame(columns)),
         f"changes_{stamp}.csv": render.csv_bytes(changes),
     }
-    return EditionFiles(edition.as_at, text, files, changes, render.change_counts(changes))
+    reference = PreviousEditionRef(previous.as_at, previous.csv_sha256, len(previous.text)) if previous else None
+    return EditionFiles(edition.as_at, text, files, changes, render.change_counts(changes), reference)
 
 
-def with_manifest(
-    rendered: EditionFiles, edition: Edition, previous: PreviousEdition | None, extract: ExtractRef, extra: dict[str, bytes]
-) -> EditionFiles:
+def with_manifest(rendered: EditionFiles, edition: Edition, extract: ExtractRef, extra: dict[str, bytes]) -> EditionFiles:
     """The edition's files plus `extra` (the quality report) and, computed last, the manifest over them all."""
     files = {**rendered.files, **extra}
     files[MANIFEST_NAME] = render.manifest_bytes(
@@ -116,14 +126,16 @@ def with_manifest(
         extract_date=extract.extract_date,
         extract_files=dict(extract.files_sha256),
         code_version=code_version(),
-        previous_edition={"as_at": previous.as_at.isoformat(), "csv_sha256": previous.csv_sha256} if previous else None,
+        previous_edition=(
+            {"as_at": rendered.previous.as_at.isoformat(), "csv_sha256": rendered.previous.csv_sha256} if rendered.previous else None
+        ),
         row_count=len(rendered.text),
         rows_by_care_service=rows_by_care_service(edition.frame),
         changes=rendered.change_counts,
         withheld_cells=edition.withheld_cells,
         files=files,
     )
-    return EditionFiles(rendered.as_at, rendered.text, files, rendered.changes, rendered.change_counts)
+    return dataclasses.replace(rendered, files=files)
 
 
 def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:
@@ -131,9 +143,9 @@ def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:
 
 
 @task(name="report-edition", cache_policy=NO_CACHE)
-def report_edition(edition: Edition, rendered: EditionFiles, previous: PreviousEdition | None, location: str, changed: bool) -> None:
+def report_edition(edition: Edition, rendered: EditionFiles, location: str, changed: bool) -> None:
     """A markdown artifact that tells an engineer in the Prefect UI what this run published."""
-    counts = rows_by_care_service(edition.frame)
+    counts, previous = rows_by_care_service(edition.frame), rendered.previous
     registered = rendered.changes.loc[rendered.changes["Change"] == "Registered"]
     cancelled = rendered.changes.loc[rendered.changes["Change"] == "Cancelled"]
     lines = [

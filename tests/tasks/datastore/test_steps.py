@@ -11,10 +11,10 @@ EXTRACT = ExtractRef(dt.date(2025, 9, 3), (("services.csv", "0" * 64),))
 
 def test_the_manifest_is_computed_last_over_every_published_file():
     edition = Edition(AS_AT, synthetic_typed_edition(20, seed=5), {"Manager_Name": 20})
-    rendered = render_edition_files.fn(edition, None, EXTRACT)
+    rendered = render_edition_files.fn(edition, None)
     assert sorted(rendered.files) == ["changes_2025-08-31.csv", "datastore_2025-08-31.csv", "definitions_2025-08-31.csv"]
     assert rendered.csv_sha256 == hashlib.sha256(rendered.files["datastore_2025-08-31.csv"]).hexdigest()
-    published = with_manifest(rendered, edition, None, EXTRACT, {"quality.json": b"{}", "book.xlsx": b"PK"})
+    published = with_manifest(rendered, edition, EXTRACT, {"quality.json": b"{}", "book.xlsx": b"PK"})
     manifest = json.loads(published.files["manifest.json"])
     assert sorted(manifest["files"]) == sorted(set(published.files) - {"manifest.json"})
     assert manifest["files"]["quality.json"] == {"sha256": hashlib.sha256(b"{}").hexdigest(), "bytes": 2}
@@ -24,5 +24,5 @@ def test_the_manifest_is_computed_last_over_every_published_file():
 
 def test_digests_are_read_back_from_the_manifest_and_match_the_bytes():
     edition = Edition(AS_AT, synthetic_typed_edition(10, seed=6), {})
-    published = with_manifest(render_edition_files.fn(edition, None, EXTRACT), edition, None, EXTRACT, {"extra.json": b"[]"})
+    published = with_manifest(render_edition_files.fn(edition, None), edition, EXTRACT, {"extra.json": b"[]"})
     assert published.sha256_by_file() == {name: hashlib.sha256(data).hexdigest() for name, data in sorted(published.files.items())}

@@ -5,12 +5,11 @@ from prefect.logging import disable_run_logger
 
 from tasks.datastore.steps import Edition, render_edition_files
 from tasks.excel.steps import render_workbook
-from tests.tasks.datastore.test_steps import EXTRACT
 from tests.tasks.excel.conftest import AS_AT, synthetic_typed_edition
 
 
 def test_the_workbook_holds_the_edition_exactly_as_its_csv():
-    rendered = render_edition_files.fn(Edition(AS_AT, synthetic_typed_edition(50, seed=4), {}), None, EXTRACT)
+    rendered = render_edition_files.fn(Edition(AS_AT, synthetic_typed_edition(50, seed=4), {}), None)
     with disable_run_logger():
         files = render_workbook.fn(rendered.text, AS_AT, None, rendered.csv_sha256)
     assert list(files) == ["datastore_2025-08-31.xlsx"]
