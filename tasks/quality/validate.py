@@ -16,10 +16,13 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from carestats.dictionary import DataDictionary, load_dictionary
 from tasks.quality import suites
-from tasks.quality.rules import RULES, RuleContext
+from tasks.quality.rules import RULES, RuleContext, verdict
+from tasks.storage.csv_text import TEXT_DTYPE
 
 FIRST_DATA_LINE = 2
 SAMPLE_ROWS = 5
@@ -170,17 +173,33 @@ def _table_detail(entry: dict, details: dict, parameters: dict) -> str:
     return f"observed {shown}; expected {' and '.join(b for b in bounds if b)}"
 
 
+def blank_as_null(text: pd.Series) -> pd.Series:
+    """'' as null over the same characters: only a validity bitmap is new, where a copy would double the text."""
+    array = pa.array(text, pa.large_string())
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    if array.offset or array.null_count:  # a slice or existing nulls: their bitmaps would not line up
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
+    else:
+        present = pc.not_equal(array, "")
+        array = pa.Array.from_buffers(array.type, len(array), [present.buffers()[1], *array.buffers()[1:]])
+    return pd.Series(pd.arrays.ArrowStringArray(array, dtype=TEXT_DTYPE), index=text.index)
+
+
 def typed_frame(text: pd.DataFrame, dictionary: DataDictionary) -> pd.DataFrame:
-    """Published text with blanks as nulls, plus a numeric copy (<column>__value) of every number column.
+    """Published text with blanks as nulls, a numeric copy (<column>__value) of every number column and
+    a verdict (<column>__is_date) on every date column.
 
     Text stays in Arrow strings: a Python object per cell would cost gigabytes on a large edition.
     """
     text = text.reset_index(drop=True)
-    frame = text.where(text != "")
+    frame = pd.DataFrame({name: blank_as_null(values) for name, values in text.items()})
     for name in text.columns:
         column = dictionary.column_for_name(name)
         if column is not None and column.type in suites.TYPE_PATTERNS:
             frame[name + suites.VALUE_SUFFIX] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        if column is not None and column.type == "date":
+            readable = pd.to_datetime(frame[name], format=suites.PUBLISHED_DATE_FORMAT, errors="coerce").notna()
+            frame[name + suites.IS_DATE_SUFFIX] = verdict(readable, frame[name].notna())
     return frame
 
 

@@ -82,6 +82,7 @@ CASES = [
     one("Date_Reg: format", "critical", {"line4": {"Date_Reg": "2004_08"}}, [4]),
     one("NumberStaff: decimal", "critical", {"line2": {"NumberStaff": "35,5"}}, [2]),
     one("Last_inspection_Date: date dd/mm/yyyy", "critical", {"line2": {"Last_inspection_Date": "2024-07-09"}}, [2]),
+    one("Publication_of_Latest_Grading: date dd/mm/yyyy", "critical", {"line3": {"Publication_of_Latest_Grading": "30/02/2024"}}, [3]),
     ({"line4": {"KQ_Leadership": "7", "MaxGrade": "7", "GradeSpread": "Mix"}},
      {"KQ_Leadership: allowed values": ("critical", [4]), "MaxGrade: allowed values": ("critical", [4])}),
     one("Council_Area_Name: allowed values", "critical", {"line2": {"Council_Area_Name": "Edinburgh, City of"}}, [2]),
