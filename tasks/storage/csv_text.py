@@ -151,19 +151,17 @@ def _quoted(text: pa.Array, always: bool, has_quote: bool, has_special: bool) ->
     )
 
 
-def _specials(array: pa.Array) -> tuple[bool, bool]:
+def _specials(array: pa.ChunkedArray) -> tuple[bool, bool]:
     """Whether any value holds a double quote, and whether any needs quoting at all.
 
-    Searched in the column's character buffer in one go: per-value kernels cost more than the search.
+    Searched in each chunk's character buffer in one go: per-value kernels cost more than the search.
     """
-    data = array.buffers()[2] if len(array.buffers()) > 2 else None
-    if data is None:
-        return False, False
-    return QUOTE.search(data) is not None, SPECIAL.search(data) is not None
+    buffers = [chunk.buffers()[2] for chunk in array.chunks if len(chunk.buffers()) > 2 and chunk.buffers()[2] is not None]
+    return any(QUOTE.search(data) for data in buffers), any(SPECIAL.search(data) for data in buffers)
 
 
 def _rows(
-    arrays: dict[str, pa.Array], as_text: Callable[[str, pa.Array], pa.Array], specials: dict[str, tuple[bool, bool]], style: CsvStyle
+    arrays: dict[str, pa.ChunkedArray], as_text: Callable[[str, pa.Array], pa.Array], specials: dict[str, tuple[bool, bool]], style: CsvStyle
 ) -> bytes:
     """Encoded CSV lines for a slice of the table."""
     fields = []
@@ -173,6 +171,7 @@ def _rows(
             text = _quoted(text, style.quote_all, *specials[name])
         fields.append(pc.fill_null(text, pa.scalar(style.missing, TEXT)))
     lines = pc.binary_join_element_wise(*fields, pa.scalar(",", TEXT))
+    lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
     rows = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
     newline = style.newline.encode()
     data = pc.binary_join(rows, pa.scalar(style.newline, TEXT))[0].as_buffer().to_pybytes() + newline
@@ -189,9 +188,9 @@ def csv_bytes(
     columns (and only they) are quoted.
     """
     arrays = {}
-    for name in frame.columns:
+    for name in frame.columns:  # the frame's own Arrow buffers where it has them: the text is not copied
         array = pa.array(frame[name], from_pandas=True)
-        arrays[name] = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        arrays[name] = array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
     specials = {name: _specials(array) for name, array in arrays.items() if pa.types.is_string(array.type) or pa.types.is_large_string(array.type)}
     header = ",".join(f'"{c}"' if style.quote_all else c for c in frame.columns) + style.newline
     out = io.BytesIO()
