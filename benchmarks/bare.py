@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -19,14 +18,13 @@ KEY_QUESTIONS = load_dictionary().key_questions
 
 
 def _read(path: Path, dates: list[str]) -> pd.DataFrame:
-    raw = path.read_bytes()
-    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+    with path.open("rb") as handle:
+        encoding = "utf-8-sig" if handle.read(3) == b"\xef\xbb\xbf" else "utf-8"
+    options = {"na_values": ["NA"], "keep_default_na": False, "dtype": str}
     try:
-        text = raw.decode(encoding)
+        frame = pd.read_csv(path, encoding=encoding, **options)
     except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-
-    frame = pd.read_csv(StringIO(text), na_values=["NA"], keep_default_na=False, dtype=str)
+        frame = pd.read_csv(path, encoding="cp1252", **options)
     for column in dates:
         frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
     return frame
