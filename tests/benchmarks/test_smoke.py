@@ -2,15 +2,21 @@
 
 import json
 
+import pytest
+
 from benchmarks.run import main
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monkeypatch):
+    from prefect.settings import PREFECT_API_URL
+
     monkeypatch.setenv("CARESTATS_BENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # the session's server, as a deployment's would be
     assert main(["--scales", "0.02", "--repetitions", "1", "--workbook-scales", "0.02", "--out", str(tmp_path / "docs")]) == 0
 
     results = json.loads((tmp_path / "docs" / "benchmarks.json").read_text())
-    assert results["machine"]["cores"] >= 1 and results["prefect_server_startup_seconds"] > 0
+    assert results["machine"]["cores"] >= 1 and results["prefect_server_startup_seconds"] == 0  # not started here
     publication, workbook = results["results"]
     assert (publication["stage"], workbook["stage"]) == ("publication", "workbook")
     assert 150 <= publication["rows"] <= 300 and workbook["rows"] == publication["rows"]
