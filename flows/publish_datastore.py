@@ -39,6 +39,7 @@ def publish_monthly_datastore(
     del tables  # the whole register is the run's largest object, and nothing after the edition needs it
     # The previous edition's million rows live only as long as it takes to say what changed.
     rendered = datastore.render_edition_files(edition, datastore.load_previous_edition(lake, as_at))
+    del edition  # from here on the edition is its published text and files
     previous = rendered.previous
     workbook_files = (
         excel.render_workbook(rendered.text, as_at, rendered.change_counts if previous else None, rendered.csv_sha256)
@@ -48,9 +49,9 @@ def publish_monthly_datastore(
     report, report_files = quality.check_edition(
         lake, rendered.text, as_at, previous.rows if previous else None, row_count_tolerance
     )
-    rendered = datastore.with_manifest(rendered, edition, extract, {**workbook_files, **report_files})
+    rendered = datastore.with_manifest(rendered, extract, {**workbook_files, **report_files})
     outcome = storage.publish_edition(lake, datastore.DATASTORE_PREFIX, as_at.isoformat(), rendered.files)
-    datastore.report_edition(edition, rendered, outcome.uri, outcome.changed)
+    datastore.report_edition(rendered, outcome.uri, outcome.changed)
 
     return {
         "as_at": as_at.isoformat(),
@@ -58,7 +59,7 @@ def publish_monthly_datastore(
         "changed": outcome.changed,
         "register_extract": extract.extract_date.isoformat(),
         "previous_edition": previous.as_at.isoformat() if previous else None,
-        "rows": len(edition.frame),
+        "rows": len(rendered.text),
         "quality": {"status": report.status, "warnings": [f.expectation for f in report.warnings]},
         "changes": rendered.change_counts,
         "files": rendered.sha256_by_file(),

@@ -65,6 +65,7 @@ class EditionFiles:
     changes: pd.DataFrame
     change_counts: dict[str, int]
     previous: PreviousEditionRef | None  # the edition the changes are counted from
+    withheld_cells: dict[str, int]  # cells the disclosure rules blanked, per column
 
     @property
     def csv_sha256(self) -> str:
@@ -115,14 +116,14 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None) -> 
         f"changes_{stamp}.csv": render.csv_bytes(changes),
     }
     reference = PreviousEditionRef(previous.as_at, previous.csv_sha256, len(previous.text)) if previous else None
-    return EditionFiles(edition.as_at, text, files, changes, render.change_counts(changes), reference)
+    return EditionFiles(edition.as_at, text, files, changes, render.change_counts(changes), reference, edition.withheld_cells)
 
 
-def with_manifest(rendered: EditionFiles, edition: Edition, extract: ExtractRef, extra: dict[str, bytes]) -> EditionFiles:
+def with_manifest(rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes]) -> EditionFiles:
     """The edition's files plus `extra` (the quality report) and, computed last, the manifest over them all."""
     files = {**rendered.files, **extra}
     files[MANIFEST_NAME] = render.manifest_bytes(
-        as_at=edition.as_at,
+        as_at=rendered.as_at,
         extract_date=extract.extract_date,
         extract_files=dict(extract.files_sha256),
         code_version=code_version(),
@@ -130,9 +131,9 @@ def with_manifest(rendered: EditionFiles, edition: Edition, extract: ExtractRef,
             {"as_at": rendered.previous.as_at.isoformat(), "csv_sha256": rendered.previous.csv_sha256} if rendered.previous else None
         ),
         row_count=len(rendered.text),
-        rows_by_care_service=rows_by_care_service(edition.frame),
+        rows_by_care_service=rows_by_care_service(rendered.text),
         changes=rendered.change_counts,
-        withheld_cells=edition.withheld_cells,
+        withheld_cells=rendered.withheld_cells,
         files=files,
     )
     return dataclasses.replace(rendered, files=files)
@@ -143,15 +144,15 @@ def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:
 
 
 @task(name="report-edition", cache_policy=NO_CACHE)
-def report_edition(edition: Edition, rendered: EditionFiles, location: str, changed: bool) -> None:
+def report_edition(rendered: EditionFiles, location: str, changed: bool) -> None:
     """A markdown artifact that tells an engineer in the Prefect UI what this run published."""
-    counts, previous = rows_by_care_service(edition.frame), rendered.previous
+    counts, previous, as_at = rows_by_care_service(rendered.text), rendered.previous, rendered.as_at
     registered = rendered.changes.loc[rendered.changes["Change"] == "Registered"]
     cancelled = rendered.changes.loc[rendered.changes["Change"] == "Cancelled"]
     lines = [
-        f"# Datastore edition {edition.as_at}",
+        f"# Datastore edition {as_at}",
         "",
-        f"**{len(edition.frame):,} registered services** published to `{location}`"
+        f"**{len(rendered.text):,} registered services** published to `{location}`"
         + ("" if changed else " (identical to what was already published: nothing rewritten)."),
         "",
         f"Compared with the edition of {previous.as_at}: " if previous else "No previous edition to compare with.",
@@ -168,9 +169,9 @@ def report_edition(edition: Edition, rendered: EditionFiles, location: str, chan
                 lines.append(f"- ... and {len(frame) - 50:,} more (see the changes file)")
     lines += ["", "## Files", "", "| File | Bytes | sha256 |", "|---|---:|---|"]
     lines += [f"| {name} | {len(rendered.files[name]):,} | `{digest}` |" for name, digest in rendered.sha256_by_file().items()]
-    create_markdown_artifact(markdown="\n".join(lines), key="datastore-edition", description=f"Datastore {edition.as_at}")
+    create_markdown_artifact(markdown="\n".join(lines), key="datastore-edition", description=f"Datastore {as_at}")
     create_table_artifact(
         table=[{"CareService": k, "services": v} for k, v in counts.items()],
         key="datastore-services-by-type",
-        description=f"Services by care service, edition {edition.as_at}",
+        description=f"Services by care service, edition {as_at}",
     )
