@@ -6,6 +6,7 @@ import datetime as dt
 
 from prefect import flow
 
+from carestats.orchestration import return_freed_memory
 from carestats.settings import get_settings, last_month_end
 from tasks.datastore import steps as datastore
 from tasks.excel import steps as excel
@@ -37,9 +38,11 @@ def publish_monthly_datastore(
     quality.check_register_extract(lake, tables, extract.extract_date)
     edition = datastore.build_edition(tables, as_at)
     del tables  # the whole register is the run's largest object, and nothing after the edition needs it
+    return_freed_memory()
     # The previous edition's million rows live only as long as it takes to say what changed.
     rendered = datastore.render_edition_files(edition, datastore.load_previous_edition(lake, as_at))
     del edition  # from here on the edition is its published text and files
+    return_freed_memory()
     previous = rendered.previous
     workbook_files = (
         excel.render_workbook(rendered.text, as_at, rendered.change_counts if previous else None, rendered.csv_sha256)
