@@ -176,7 +176,8 @@ def _table_detail(entry: dict, details: dict, parameters: dict) -> str:
 def blank_as_null(text: pd.Series) -> pd.Series:
     """'' as null over the same characters: only a validity bitmap is new, where a copy would double the text."""
     array = pa.array(text, pa.large_string())
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    if isinstance(array, pa.ChunkedArray):
+        array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
     if array.offset or array.null_count:  # a slice or existing nulls: their bitmaps would not line up
         array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
     else:

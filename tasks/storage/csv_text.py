@@ -1,10 +1,12 @@
-"""Reading a CSV file as the text it holds: the one reader behind extracts, editions and any Datastore file.
+"""CSV files as the text they hold: the one reader and writer behind extracts, editions and Datastore files.
 
-Real exports are UTF-8 with or without a BOM, or Windows-1252; their first header may carry a mangled
-BOM or stray quotes. Every column is read as text ('' for blank, nothing guessed as missing or as a
-number), by pyarrow's CSV reader: it parses without making a Python object per cell, which is what
+Reading: real exports are UTF-8 with or without a BOM, or Windows-1252; their first header may carry a
+mangled BOM or stray quotes. Every column is read as text ('' for blank, nothing guessed as missing or
+as a number) by pyarrow's CSV reader: it parses without making a Python object per cell, which is what
 lets a register of millions of rows be read in a fraction of pandas' time and memory. A row with the
 wrong number of fields is kept aside with its line number, never dropped unseen.
+
+Writing: column-wise Arrow kernels in slices of rows, quoting as Python's csv module does.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ BLOCK_BYTES = 1 << 26  # few, large chunks: pandas' takes and sorts over many sm
 TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`, without a copy from Arrow
 
 TEXT = pa.large_string()
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 200_000  # rows formatted at a time when writing
 SPECIAL = re.compile(rb'[",\r\n]')  # characters that make a CSV value need quotes
 QUOTE = re.compile(rb'"')
 
