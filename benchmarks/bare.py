@@ -50,7 +50,8 @@ def _latest(gradings: pd.DataFrame) -> pd.DataFrame:
 
 def _by_year(events: pd.DataFrame, column: str, as_at: dt.date) -> pd.DataFrame:
     events = events[events[column] <= pd.Timestamp(as_at)]
-    years = (events[column].dt.year - (events[column].dt.month < 4)).map(financial_year_label)
+    start = events[column].dt.year - (events[column].dt.month < 4)
+    years = start.map({year: financial_year_label(year) for year in start.unique()})
     return events.assign(fy=years)[years.isin(financial_years(as_at))]
 
 
@@ -64,8 +65,9 @@ def publish_edition(landing: Path, as_at: dt.date, previous_csv: Path | None, ou
     day = pd.Timestamp(as_at)
 
     lookup = _council_lookup()
+    spellings = services["Council_Area_Name"].unique()
     services["Council_Area_Name"] = services["Council_Area_Name"].map(
-        lambda v: lookup[re.sub(r" council$", "", re.sub(r"\s+", " ", v.casefold().replace(" and ", " & ")).strip())]
+        {v: lookup[re.sub(r" council$", "", re.sub(r"\s+", " ", v.casefold().replace(" and ", " & ")).strip())] for v in spellings}
     )
     edition = services[(services.Date_Registered <= day) & ~(services.Date_Cancelled <= day)].set_index("CSNumber")
 

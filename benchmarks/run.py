@@ -207,11 +207,14 @@ def machine() -> dict:
     return {"cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "python": platform.python_version()}
 
 
-def markdown(summaries: list[dict], targets: list[dict], host: dict, findings: str, server_startup: float) -> str:
+def markdown(
+    summaries: list[dict], targets: list[dict], host: dict, findings: str, server_startup: float, bench_seconds: float
+) -> str:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on {host['cores']} cores and {host['memory_gb']} GB of memory, Python {host['python']}.",
+        f"Measured by `make bench` on {host['cores']} cores and {host['memory_gb']} GB of memory, Python {host['python']},"
+        f" in {bench_seconds / 60:.1f} minutes with the simulated data already cached.",
         "Each figure is the median of alternating runs, each in its own process; seconds exclude imports.",
         "",
         "| stage | scale | rows | runs | carestats s | bare s | ratio | carestats peak MB | bare peak MB |",
@@ -273,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     log = out / "benchmarks-raw.jsonl"
     log.unlink(missing_ok=True)
-    summaries = []
+    summaries, started = [], time.perf_counter()
     with prefect_server() as server_startup:
         for scale in scales:
             prepared_data(scale)  # simulated once per scale and cached, outside the timed runs
@@ -282,16 +285,19 @@ def main(argv: list[str] | None = None) -> int:
             summaries.append(measure("publication", scale, repetitions, log).summary())
             if f"{scale:g}" in args.workbook_scales.split(","):
                 summaries.append(measure("workbook", scale, repetitions, log).summary())
-    measured = {"machine": machine(), "prefect_server_startup_seconds": server_startup, "results": summaries}
+    measured = {"machine": machine(), "prefect_server_startup_seconds": server_startup, "results": summaries,
+                "bench_seconds": time.perf_counter() - started}
     (out / "benchmarks.json").write_text(json.dumps({**measured, "targets": evaluate(summaries)}, indent=2) + "\n")
     return write_report(out, **measured)
 
 
-def write_report(out: Path, machine: dict, prefect_server_startup_seconds: float, results: list[dict], **_: object) -> int:
+def write_report(
+    out: Path, machine: dict, prefect_server_startup_seconds: float, results: list[dict], bench_seconds: float = 0.0, **_: object
+) -> int:
     """benchmarks.md from the measurements and the hand-written findings (docs/benchmark-findings.md)."""
     findings_file = out / "benchmark-findings.md"
     findings = findings_file.read_text() if findings_file.exists() else ""
-    report = markdown(results, evaluate(results), machine, findings, prefect_server_startup_seconds)
+    report = markdown(results, evaluate(results), machine, findings, prefect_server_startup_seconds, bench_seconds)
     (out / "benchmarks.md").write_text(report)
     print(report)
     return 0
