@@ -112,8 +112,8 @@ def changes_between(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.
                 pd.DataFrame(
                     {
                         "Change": "Grades changed" if _is_grade_field(column) else "Details changed",
-                        "CSNumber": after["CSNumber"].to_numpy()[ids],
-                        "ServiceName": after["ServiceName"].to_numpy()[ids],
+                        "CSNumber": after["CSNumber"].take(ids).to_numpy(),
+                        "ServiceName": after["ServiceName"].take(ids).to_numpy(),
                         "Field": column,
                         "Before": pc.take(old, differs).to_numpy(zero_copy_only=False),
                         "After": pc.take(new, differs).to_numpy(zero_copy_only=False),

@@ -143,7 +143,7 @@ def _problems_for(mask: pa.ChunkedArray, values: pa.ChunkedArray, file_name: str
 def _convert(
     values: pa.ChunkedArray, present: pa.ChunkedArray, spec: dict, file_name: str, column: str
 ) -> tuple[pa.ChunkedArray, list[Problem]]:
-    """One column typed as the extract schema says ('' where missing), and the values that are not."""
+    """One column typed as the extract schema says (null where missing), and the values that are not."""
     kind, blanked = spec.get("type", "text"), pc.if_else(present, values, None)
     problems: list[Problem] = []
     if spec.get("required"):
