@@ -23,7 +23,7 @@ def peak_rss_mb() -> float:
 
 
 def task_seconds(flow_run_id) -> dict[str, float]:
-    """Seconds each task of a flow run took, read back from the Prefect API."""
+    """Seconds each task of a flow run took, by the task's function name, read back from the Prefect API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -31,7 +31,7 @@ def task_seconds(flow_run_id) -> dict[str, float]:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
     seconds: dict[str, float] = {}
     for run in runs:
-        name = run.name.rsplit("-", 1)[0]
+        name = run.task_key.rsplit("-", 1)[0]  # the function's name: run names carry the edition date
         seconds[name] = seconds.get(name, 0.0) + run.total_run_time.total_seconds()
     return seconds
 
@@ -44,6 +44,7 @@ def publication_carestats(work: Path, as_at: dt.date) -> dict:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.publish_datastore import publish_monthly_datastore
+    from tasks.shared.lake_map import DatastoreEdition
 
     imports = time.perf_counter() - started
 
@@ -54,7 +55,7 @@ def publication_carestats(work: Path, as_at: dt.date) -> dict:
     started = time.perf_counter()
     warm_up()
     startup = time.perf_counter() - started
-    shutil.rmtree(work / "lake" / "publish" / "datastore" / as_at.isoformat(), ignore_errors=True)
+    shutil.rmtree(work / "lake" / DatastoreEdition(as_at).folder, ignore_errors=True)
     # The flow heartbeat (on in deployments, where it tells a crashed run from a slow one) joins its thread
     # for about a second when a run ends, whatever the run did: off here, as in the test harness.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
@@ -63,7 +64,7 @@ def publication_carestats(work: Path, as_at: dt.date) -> dict:
         seconds = time.perf_counter() - started
     summary = state.result()
     tasks = task_seconds(state.state_details.flow_run_id)
-    validation = sum(v for k, v in tasks.items() if k.startswith("check-"))
+    validation = sum(v for k, v in tasks.items() if k.startswith("validate_") or k == "quality_gate")
     return {
         "seconds": seconds - validation,
         "validation_seconds": validation,
@@ -77,7 +78,7 @@ def publication_carestats(work: Path, as_at: dt.date) -> dict:
 def publication_bare(work: Path, as_at: dt.date) -> dict:
     from benchmarks.bare import publish_edition
     from tasks.register.extract import choose_extract
-    from tasks.storage.lake import dated_folders
+    from tasks.shared.lake import dated_folders
 
     landing = work / "lake" / "landing" / "register"
     extract = choose_extract(dated_folders([p.name for p in landing.iterdir()]), as_at)
@@ -92,14 +93,16 @@ def publication_bare(work: Path, as_at: dt.date) -> dict:
 
 
 def _edition_text(work: Path, as_at: dt.date):
-    from tasks.datastore.render import read_published_csv
+    from tasks.shared.lake_map import DatastoreEdition
+    from tasks.shared.published_text import read_published_csv
 
-    path = work / "lake" / "publish" / "datastore" / as_at.isoformat() / f"datastore_{as_at.isoformat()}.csv"
+    place = DatastoreEdition(as_at)
+    path = work / "lake" / place.folder / place.csv
     return read_published_csv(path.read_bytes())
 
 
 def workbook_carestats(work: Path, as_at: dt.date) -> dict:
-    from tasks.excel.workbook import build_workbook
+    from tasks.datastore.workbook import build_workbook
 
     text = _edition_text(work, as_at)
     started = time.perf_counter()

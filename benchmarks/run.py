@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.startup import measure_startup
+
 SEED = 2025
 EDITION = dt.date(2025, 8, 31)
 PREVIOUS_EDITION = dt.date(2025, 7, 31)
@@ -50,6 +52,8 @@ TARGETS = [
     Target("Peak memory of the publication at 100x", 4096.0, "MB", "publication:100.0:carestats_peak_rss_mb"),
     Target("Workbook at 1x: carestats / openpyxl bare data sheet", 2.0, "x", "workbook:1.0:ratio"),
     Target("Validation at 1x, share of the publication run with the workbook", 0.25, "", "validation_share:1.0"),
+    Target("Start-up of carestats --help", 2.0, "s", "startup:carestats --help"),
+    Target("Start-up of carestats workbook (3 rows)", 2.0, "s", "startup:carestats workbook (3 rows)"),
 ]
 
 
@@ -90,7 +94,7 @@ def cache_root() -> Path:
 
 
 def carestats(*arguments: str) -> None:
-    subprocess.run([sys.executable, "-m", "carestats.cli", *arguments], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "cli", *arguments], check=True, stdout=subprocess.DEVNULL)
 
 
 def prepared_data(scale: float) -> Path:
@@ -178,14 +182,17 @@ def measure(stage: str, scale: float, repetitions: int, log: Path) -> Measuremen
     return measurement
 
 
-def evaluate(summaries: list[dict]) -> list[dict]:
+def evaluate(summaries: list[dict], startup: list[dict] | None = None) -> list[dict]:
     by_key = {(s["stage"], s["scale"]): s for s in summaries}
+    startup_seconds = {s["command"]: s["seconds"] for s in startup or []}
     publication = {s["scale"]: s["carestats_seconds"] for s in summaries if s["stage"] == "publication"}
     results = []
     for target in TARGETS:
         kind, *rest = target.measure.split(":")
         value = None
-        if kind == "growth":
+        if kind == "startup":
+            value = startup_seconds.get(rest[0])
+        elif kind == "growth":
             scale = float(rest[0])
             smaller = scale / 10
             if scale in publication and smaller in publication:
@@ -208,7 +215,13 @@ def machine() -> dict:
 
 
 def markdown(
-    summaries: list[dict], targets: list[dict], host: dict, findings: str, server_startup: float, bench_seconds: float
+    summaries: list[dict],
+    targets: list[dict],
+    host: dict,
+    findings: str,
+    server_startup: float,
+    bench_seconds: float,
+    commands: list[dict] | None = None,
 ) -> str:
     lines = [
         "# Benchmarks",
@@ -253,6 +266,11 @@ def markdown(
                   "|---|" + "---:|" * len(publication)]
         for task in publication[0]["task_seconds"]:
             lines.append(f"| {task} | " + " | ".join(f"{s['task_seconds'].get(task, 0):.2f}" for s in publication) + " |")
+    if commands:
+        lines += ["", "Command start-up: each command as a person runs it, on a tiny input, median wall seconds of a new"
+                  " process, beside the bare interpreter (`python -c pass`):", "",
+                  "| command | seconds | bare s | ratio |", "|---|---:|---:|---:|"]
+        lines += [f"| `{s['command']}` | {s['seconds']:.2f} | {s['bare_seconds']:.2f} | {s['ratio']:.1f} |" for s in commands]
     lines += ["", "## Targets", "", "| target | limit | measured | met |", "|---|---:|---:|---|"]
     lines += [f"| {t['target']} | {t['limit']:g} {t['unit']} | {t['value']:.2f} {t['unit']} | {'yes' if t['met'] else 'NO'} |".replace("  |", " |") for t in targets]
     if findings:
@@ -278,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     log.unlink(missing_ok=True)
     summaries, started = [], time.perf_counter()
     with prefect_server() as server_startup:
+        startup = measure_startup(args.repetitions or 3)
         for scale in scales:
             prepared_data(scale)  # simulated once per scale and cached, outside the timed runs
         for scale in scales:
@@ -286,18 +305,26 @@ def main(argv: list[str] | None = None) -> int:
             if f"{scale:g}" in args.workbook_scales.split(","):
                 summaries.append(measure("workbook", scale, repetitions, log).summary())
     measured = {"machine": machine(), "prefect_server_startup_seconds": server_startup, "results": summaries,
-                "bench_seconds": time.perf_counter() - started}
-    (out / "benchmarks.json").write_text(json.dumps({**measured, "targets": evaluate(summaries)}, indent=2) + "\n")
+                "bench_seconds": time.perf_counter() - started, "startup": startup}
+    (out / "benchmarks.json").write_text(json.dumps({**measured, "targets": evaluate(summaries, startup)}, indent=2) + "\n")
     return write_report(out, **measured)
 
 
 def write_report(
-    out: Path, machine: dict, prefect_server_startup_seconds: float, results: list[dict], bench_seconds: float = 0.0, **_: object
+    out: Path,
+    machine: dict,
+    prefect_server_startup_seconds: float,
+    results: list[dict],
+    bench_seconds: float = 0.0,
+    startup: list[dict] | None = None,
+    **_: object,
 ) -> int:
     """benchmarks.md from the measurements and the hand-written findings (docs/benchmark-findings.md)."""
     findings_file = out / "benchmark-findings.md"
     findings = findings_file.read_text() if findings_file.exists() else ""
-    report = markdown(results, evaluate(results), machine, findings, prefect_server_startup_seconds, bench_seconds)
+    report = markdown(
+        results, evaluate(results, startup), machine, findings, prefect_server_startup_seconds, bench_seconds, startup
+    )
     (out / "benchmarks.md").write_text(report)
     print(report)
     return 0

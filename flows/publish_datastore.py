@@ -6,18 +6,25 @@ import datetime as dt
 
 from prefect import flow
 
-from carestats.orchestration import return_freed_memory
+from carestats.policies import return_freed_memory
 from carestats.settings import get_settings, last_month_end
 from tasks.datastore import steps as datastore
-from tasks.excel import steps as excel
-from tasks.quality import steps as quality
-from tasks.quality.validate import DEFAULT_ROW_COUNT_TOLERANCE
+from tasks.datastore.quality import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
-from tasks.storage import steps as storage
-from tasks.storage.lake import open_lake
+from tasks.shared.lake import open_lake
+from tasks.shared.lake_map import DatastoreEdition
+from tasks.shared.publication import publish_folder, sha256_by_file
+from tasks.shared.quality.gate import quality_gate
 
 
-@flow(name="publish-monthly-datastore", log_prints=True)
+def edition_run_name() -> str:
+    """The run's name in the Prefect UI: the edition it publishes, e.g. datastore-2025-08-31."""
+    from prefect.runtime import flow_run
+
+    return f"datastore-{flow_run.parameters.get('as_at') or last_month_end()}"
+
+
+@flow(name="publish-monthly-datastore", flow_run_name=edition_run_name, log_prints=True)
 def publish_monthly_datastore(
     as_at: dt.date | None = None,
     lake: str | None = None,
@@ -32,10 +39,11 @@ def publish_monthly_datastore(
     """
     as_at = as_at or last_month_end()
     lake = lake or get_settings().lake
+    place = DatastoreEdition(as_at)
 
     extract = register.find_register_extract(lake, as_at)
     tables = register.load_register_extract(lake, extract)
-    quality.check_register_extract(lake, tables, extract.extract_date)
+    quality_gate(lake, register.validate_extract(tables, extract), extract.place.quality_report)
     edition = datastore.build_edition(tables, as_at)
     del tables  # the whole register is the run's largest object, and nothing after the edition needs it
     return_freed_memory()
@@ -44,16 +52,12 @@ def publish_monthly_datastore(
     del edition  # from here on the edition is its published text and files
     return_freed_memory()
     previous = rendered.previous
-    workbook_files = (
-        excel.render_workbook(rendered.text, as_at, rendered.change_counts if previous else None, rendered.csv_sha256)
-        if workbook
-        else {}
-    )
-    report, report_files = quality.check_edition(
-        lake, rendered.text, as_at, previous.rows if previous else None, row_count_tolerance
-    )
-    rendered = datastore.with_manifest(rendered, extract, {**workbook_files, **report_files})
-    outcome = storage.publish_edition(lake, datastore.DATASTORE_PREFIX, as_at.isoformat(), rendered.files)
+    changes = rendered.change_counts if previous else None
+    workbook_files = datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256) if workbook else {}
+    report = datastore.validate_edition(rendered.text, as_at, previous.rows if previous else None, row_count_tolerance)
+    report_files = quality_gate(lake, report, place.quality_report)
+    rendered = datastore.with_edition_manifest(rendered, extract, {**workbook_files, **report_files})
+    outcome = publish_folder(lake, DatastoreEdition.AREA, place.stamp, rendered.files)
     datastore.report_edition(rendered, outcome.uri, outcome.changed)
 
     return {
@@ -65,6 +69,6 @@ def publish_monthly_datastore(
         "rows": len(rendered.text),
         "quality": {"status": report.status, "warnings": [f.expectation for f in report.warnings]},
         "changes": rendered.change_counts,
-        "files": rendered.sha256_by_file(),
+        "files": sha256_by_file(rendered.files),
         "lake": open_lake(lake).uri(),
     }

@@ -1,8 +1,12 @@
-"""Session-wide test services: one Prefect test harness, one moto S3 server over real HTTP."""
+"""Fixtures for the whole suite: one Prefect test harness, one moto S3 server over real HTTP, LibreOffice.
+
+Builders and helpers live in tests/support/; conftests hold fixtures only.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -67,3 +71,24 @@ def reference_extract() -> Path:
             pytest.fail(f"{REFERENCE_EXTRACT} is missing in CI")
         pytest.skip("the shared reference extract is not beside this checkout")
     return REFERENCE_EXTRACT
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """The LibreOffice binary: a failure in CI when it is missing, a skip only on a developer's machine."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is missing in CI: .ci/run installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def open_in_libreoffice(soffice, tmp_path_factory):
+    """A function: workbook bytes -> {sheet name: rows of cell text as LibreOffice shows them once opened}."""
+    from tests.support.libreoffice import export_sheets
+
+    profile = tmp_path_factory.mktemp("lo_profile")
+    return lambda data, stem: export_sheets(soffice, profile, tmp_path_factory.mktemp(f"lo_{stem}"), data, stem)
+

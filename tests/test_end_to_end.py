@@ -4,27 +4,25 @@ import json
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from carestats.cli import app
+from tests.support.cli import run_carestats
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-runner = CliRunner()
 
 
-def run(*arguments: str) -> dict:
-    result = runner.invoke(app, [*arguments, "--json"])
+def run(capsys, *arguments: str) -> dict:
+    result = run_carestats(capsys, [*arguments, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
-def test_default_simulation_publishes_a_scotland_sized_edition_twice_identically(tmp_path, reference_extract):
+def test_default_simulation_publishes_a_scotland_sized_edition_twice_identically(capsys, tmp_path, reference_extract):
     lake = str(tmp_path / "lake")
-    simulated = run("simulate", "--until", "2025-08-31", "--months", "2", "--lake", lake)
+    simulated = run(capsys, "simulate", "--until", "2025-08-31", "--months", "2", "--lake", lake)
     assert sorted(simulated["extracts"]) == ["2025-08-05", "2025-09-05"]
 
-    july = run("publish-datastore", "--as-at", "2025-07-31", "--lake", lake)
-    august = run("publish-datastore", "--as-at", "2025-08-31", "--lake", lake)
+    july = run(capsys, "publish-datastore", "--as-at", "2025-07-31", "--lake", lake)
+    august = run(capsys, "publish-datastore", "--as-at", "2025-08-31", "--lake", lake)
     assert 10_000 <= august["rows"] <= 11_500
     assert august["previous_edition"] == "2025-07-31" and august["quality"]["status"] != "failed"
     assert august["changes"]["Registered"] > 0 and august["changes"]["Cancelled"] > 0
@@ -38,6 +36,6 @@ def test_default_simulation_publishes_a_scotland_sized_edition_twice_identically
     real_columns = pd.read_csv(reference_extract, nrows=0).columns
     assert set(real_columns) <= set(published.columns)  # every column of the real 36-column extract, by its real name
 
-    again = run("publish-datastore", "--as-at", "2025-08-31", "--lake", lake)
+    again = run(capsys, "publish-datastore", "--as-at", "2025-08-31", "--lake", lake)
     assert again["files"] == august["files"] and again["changed"] is False
     assert july["rows"] != august["rows"] or july["files"] != august["files"]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pandas as pd
 
-from tasks.storage.csv_text import UnreadableCsv, read_csv_text
+from carestats.errors import MissingInputError
+from tasks.shared.csv_text import UnreadableCsv, read_csv_text
 
 MISSING_MARKER = "NA"  # what R-made extracts write for an empty cell
 MONTHS = {
@@ -38,6 +40,13 @@ def read_datastore_csv(data: bytes, file_name: str = "datastore.csv") -> tuple[p
         notes.append(f"{int(literal_na.sum().sum()):,} cells held a literal {MISSING_MARKER!r}, read as blank")
         frame = frame.mask(literal_na, "")
     return frame, notes
+
+
+def read_datastore_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """A Datastore-shaped CSV on disk, read as read_datastore_csv reads bytes; a missing file is bad input."""
+    if not path.is_file():
+        raise MissingInputError(f"{path}: no such file")
+    return read_datastore_csv(path.read_bytes(), path.name)
 
 
 def as_at_from_file_name(name: str) -> dt.date | None:

@@ -62,9 +62,12 @@ def _floats(values: pd.Series) -> np.ndarray:
 
 
 def grade_spread(min_grade: pd.Series, max_grade: pd.Series) -> pd.Series:
+    """GradeSpread as the Datastore defines it: '5 or 6' when MinGrade >= 5, '1 or 2' when MaxGrade <= 2,
+    otherwise 'Mix', and blank for an ungraded service. The quality rule checks published files against it.
+    """
     low, high = _floats(min_grade), _floats(max_grade)
     spread = pd.Series(np.where(low >= 5, "5 or 6", np.where(high <= 2, "1 or 2", "Mix")), index=min_grade.index)
-    return spread.where(min_grade.notna()).astype("string")
+    return spread.where(min_grade.notna() & max_grade.notna()).astype("string")
 
 
 def grades(gradings: pd.DataFrame, as_at: dt.date, services: pd.Index, key_questions: list[str]) -> pd.DataFrame:

@@ -1,48 +1,47 @@
-"""Prefect tasks for the Datastore stage: build an edition, render its files, tell the engineer."""
+"""Prefect tasks for the Datastore: build an edition, render its files and workbook, check it, tell the engineer."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import pandas as pd
 from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
 from carestats.dictionary import load_dictionary
-from carestats.orchestration import retry_transient_only
+from carestats.policies import WORKBOOK_BY_EDITION_CSV, retry_transient_only
 from carestats.provenance import code_version
-from tasks.datastore import render
+from tasks.datastore import changes as changes_file
 from tasks.datastore.derive import assemble_edition
-from tasks.disclosure.rules import apply_disclosure
+from tasks.datastore.quality import validate_datastore
+from tasks.datastore.workbook import build_workbook
 from tasks.register.extract import as_text
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
-from tasks.storage.lake import MANIFEST_NAME, dated_folders, open_lake, sha256_hex
-
-DATASTORE_PREFIX = "publish/datastore"
-
-
-def edition_prefix(as_at: dt.date) -> str:
-    return f"{DATASTORE_PREFIX}/{as_at.isoformat()}"
-
-
-def edition_csv_name(as_at: dt.date) -> str:
-    return f"datastore_{as_at.isoformat()}.csv"
+from tasks.shared.disclosure import apply_disclosure
+from tasks.shared.lake import dated_folders, open_lake, sha256_hex
+from tasks.shared.lake_map import DatastoreEdition
+from tasks.shared.publication import sha256_by_file, with_manifest
+from tasks.shared.published_text import csv_bytes, definitions_frame, published_text, read_published_csv
+from tasks.shared.quality.results import QualityReport
 
 
 @dataclass(frozen=True)
 class Edition:
+    """An edition as the flow builds it: typed, disclosure rules applied, in the dictionary's column order."""
+
     as_at: dt.date
-    frame: pd.DataFrame  # typed, disclosure rules applied, dictionary column order
+    frame: pd.DataFrame
     withheld_cells: dict[str, int]
 
 
 @dataclass(frozen=True)
 class PreviousEdition:
+    """The latest edition published before this one, as its CSV holds it: what the changes are counted from."""
+
     as_at: dt.date
     text: pd.DataFrame
     csv_sha256: str
@@ -59,6 +58,8 @@ class PreviousEditionRef:
 
 @dataclass(frozen=True)
 class EditionFiles:
+    """An edition as published text and files, with what changed since the previous one."""
+
     as_at: dt.date
     text: pd.DataFrame  # the edition exactly as the CSV holds it
     files: dict[str, bytes]
@@ -69,17 +70,11 @@ class EditionFiles:
 
     @property
     def csv_sha256(self) -> str:
-        return sha256_hex(self.files[edition_csv_name(self.as_at)])
-
-    def sha256_by_file(self) -> dict[str, str]:
-        """Every file's sha256 as the manifest lists it (hashed once there, not again), and the manifest's own."""
-        listed = json.loads(self.files[MANIFEST_NAME])["files"]
-        digests = {name: entry["sha256"] for name, entry in listed.items()}
-        digests[MANIFEST_NAME] = sha256_hex(self.files[MANIFEST_NAME])
-        return dict(sorted(digests.items()))
+        """The sha256 of the edition's CSV: what names the edition's content (and its workbook's cache key)."""
+        return sha256_hex(self.files[DatastoreEdition(self.as_at).csv])
 
 
-@task(name="build-edition", cache_policy=NO_CACHE)
+@task(name="build-edition", task_run_name="build-edition-{as_at}", cache_policy=NO_CACHE)
 def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date) -> Edition:
     """Services registered on the edition date, with derived columns and disclosure rules applied."""
     dictionary = load_dictionary()
@@ -90,60 +85,86 @@ def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date) -> Edition:
     return Edition(as_at, published, withheld)
 
 
-@task(name="load-previous-edition", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only, cache_policy=NO_CACHE)
+@task(
+    name="load-previous-edition",
+    task_run_name="load-edition-before-{as_at}",
+    retries=3,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient_only,
+    cache_policy=NO_CACHE,
+)
 def load_previous_edition(lake_location: str, as_at: dt.date) -> PreviousEdition | None:
     """The latest published edition before this one, as published text, to say what changed."""
     lake = open_lake(lake_location)
-    earlier = [day for day in dated_folders(lake.list_folders(DATASTORE_PREFIX)) if day < as_at]
+    earlier = [day for day in dated_folders(lake.list_folders(DatastoreEdition.AREA)) if day < as_at]
     for previous in reversed(earlier):
-        key = f"{edition_prefix(previous)}/{edition_csv_name(previous)}"
+        place = DatastoreEdition(previous)
+        key = f"{place.folder}/{place.csv}"
         if lake.exists(key):
             data = lake.read_bytes(key)
-            return PreviousEdition(previous, render.read_published_csv(data, key), sha256_hex(data))
+            return PreviousEdition(previous, read_published_csv(data, key), sha256_hex(data))
     return None
 
 
-@task(name="render-edition-files", cache_policy=NO_CACHE)
+@task(name="render-edition-files", task_run_name="render-edition-{edition.as_at}", cache_policy=NO_CACHE)
 def render_edition_files(edition: Edition, previous: PreviousEdition | None) -> EditionFiles:
-    """The edition's published files, all but the manifest (see with_manifest)."""
+    """The edition's CSV, definitions and changes files (the workbook, report and manifest come later)."""
     columns = load_dictionary().datastore_columns(edition.as_at)
-    text = render.published_text(edition.frame, columns)
-    changes = render.changes_between(previous.text if previous else None, text)
-    stamp = edition.as_at.isoformat()
+    text = published_text(edition.frame, columns)
+    changes = changes_file.changes_between(previous.text if previous else None, text)
+    place = DatastoreEdition(edition.as_at)
     files = {
-        edition_csv_name(edition.as_at): render.csv_bytes(text),
-        f"definitions_{stamp}.csv": render.csv_bytes(render.definitions_frame(columns)),
-        f"changes_{stamp}.csv": render.csv_bytes(changes),
+        place.csv: csv_bytes(text),
+        place.definitions: csv_bytes(definitions_frame(columns)),
+        place.changes: csv_bytes(changes),
     }
     reference = PreviousEditionRef(previous.as_at, previous.csv_sha256, len(previous.text)) if previous else None
-    return EditionFiles(edition.as_at, text, files, changes, render.change_counts(changes), reference, edition.withheld_cells)
+    counts = changes_file.change_counts(changes)
+    return EditionFiles(edition.as_at, text, files, changes, counts, reference, edition.withheld_cells)
 
 
-def with_manifest(rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes]) -> EditionFiles:
-    """The edition's files plus `extra` (the quality report) and, computed last, the manifest over them all."""
-    files = {**rendered.files, **extra}
-    files[MANIFEST_NAME] = render.manifest_bytes(
-        as_at=rendered.as_at,
-        extract_date=extract.extract_date,
-        extract_files=dict(extract.files_sha256),
-        code_version=code_version(),
-        previous_edition=(
-            {"as_at": rendered.previous.as_at.isoformat(), "csv_sha256": rendered.previous.csv_sha256} if rendered.previous else None
-        ),
-        row_count=len(rendered.text),
-        rows_by_care_service=rows_by_care_service(rendered.text),
-        changes=rendered.change_counts,
-        withheld_cells=rendered.withheld_cells,
-        files=files,
+@task(name="render-workbook", task_run_name="render-workbook-{as_at}", cache_policy=WORKBOOK_BY_EDITION_CSV)
+def render_workbook(text: pd.DataFrame, as_at: dt.date, changes: dict[str, int] | None, csv_sha256: str) -> dict[str, bytes]:
+    """datastore_<as_at>.xlsx for an edition, cached by the edition CSV's sha256 (see WORKBOOK_BY_EDITION_CSV).
+
+    The workbook is the costliest file to make and a pure function of the CSV, its date and its change
+    counts, so a rerun of an unchanged edition takes it from Prefect's result storage.
+    """
+    result = build_workbook(text, as_at, changes)
+    get_run_logger().info("Workbook: %d rows, pivots %s", result.rows, ", ".join(result.pivots_built))
+    return {DatastoreEdition(as_at).workbook: result.data}
+
+
+@task(name="validate-edition", task_run_name="validate-edition-{as_at}", cache_policy=NO_CACHE)
+def validate_edition(text: pd.DataFrame, as_at: dt.date, previous_row_count: int | None, tolerance: float) -> QualityReport:
+    """The Datastore suites on the edition exactly as its CSV holds it, for the quality gate to judge."""
+    return validate_datastore(
+        text, as_at=as_at, previous_row_count=previous_row_count, tolerance=tolerance, subject=f"Datastore edition {as_at}"
     )
-    return dataclasses.replace(rendered, files=files)
+
+
+def with_edition_manifest(rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes]) -> EditionFiles:
+    """The edition's files plus `extra` (workbook, quality report) and, computed last, the manifest over them all."""
+    previous = rendered.previous
+    facts = {
+        "as_at": rendered.as_at.isoformat(),
+        "register_extract": {"extract_date": extract.extract_date.isoformat(), "files_sha256": dict(extract.files_sha256)},
+        "code_version": code_version(),
+        "previous_edition": {"as_at": previous.as_at.isoformat(), "csv_sha256": previous.csv_sha256} if previous else None,
+        "row_count": len(rendered.text),
+        "rows_by_care_service": rows_by_care_service(rendered.text),
+        "changes_since_previous_edition": rendered.change_counts,
+        "withheld_cells": rendered.withheld_cells,
+    }
+    return dataclasses.replace(rendered, files=with_manifest({**rendered.files, **extra}, facts))
 
 
 def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:
+    """Services per care service type, for the manifest and the run's artifact."""
     return {str(k): int(v) for k, v in frame["CareService"].value_counts().sort_index().items()}
 
 
-@task(name="report-edition", cache_policy=NO_CACHE)
+@task(name="report-edition", task_run_name="report-edition-{rendered.as_at}", cache_policy=NO_CACHE)
 def report_edition(rendered: EditionFiles, location: str, changed: bool) -> None:
     """A markdown artifact that tells an engineer in the Prefect UI what this run published."""
     counts, previous, as_at = rows_by_care_service(rendered.text), rendered.previous, rendered.as_at
@@ -168,7 +189,7 @@ def report_edition(rendered: EditionFiles, location: str, changed: bool) -> None
             if len(frame) > 50:
                 lines.append(f"- ... and {len(frame) - 50:,} more (see the changes file)")
     lines += ["", "## Files", "", "| File | Bytes | sha256 |", "|---|---:|---|"]
-    lines += [f"| {name} | {len(rendered.files[name]):,} | `{digest}` |" for name, digest in rendered.sha256_by_file().items()]
+    lines += [f"| {name} | {len(rendered.files[name]):,} | `{digest}` |" for name, digest in sha256_by_file(rendered.files).items()]
     create_markdown_artifact(markdown="\n".join(lines), key="datastore-edition", description=f"Datastore {as_at}")
     create_table_artifact(
         table=[{"CareService": k, "services": v} for k, v in counts.items()],

@@ -16,8 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from carestats.dictionary import DataDictionary, ExtractTable
-from carestats.orchestration import PermanentInputError
-from tasks.storage.csv_text import Source, UnreadableCsv, read_csv_text
+from carestats.errors import BadInputError, MissingInputError
+from tasks.shared.csv_text import Source, UnreadableCsv, read_csv_text
+from tasks.shared.lake_map import RegisterExtract
+from tasks.shared.quarantine import Problem
 
 MISSING_MARKERS = ("", "NA", "N/A", "NULL")
 MISSING_VALUE_SET = pa.array(MISSING_MARKERS)
@@ -28,33 +30,19 @@ ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
 FIRST_DATA_LINE = 2  # the header is line 1
 REPEATS_TO_COMPACT = 20  # a text column is held as categories when each value repeats this often on average
-REGISTER_LANDING = "landing/register"
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file, precise enough to find and fix by hand."""
+class ExtractError(BadInputError):
+    """The extract cannot be used as it stands; every problem found is listed, the first on the first line."""
 
-    file: str
-    line: int | None  # line in the file, the header being line 1
-    field: str | None
-    value: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f" line {self.line}" if self.line else "") + (f", field {self.field}" if self.field else "")
-        value = f" (value {self.value!r})" if self.value is not None else ""
-        return f"{where}: {self.message}{value}"
-
-
-class ExtractError(PermanentInputError, ValueError):
-    """The extract cannot be used as it stands; every problem found is listed."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
+    def __init__(self, problems: list[Problem], where: str | None = None):
+        self.problems, self.where = problems, where
+        kept = f"; the extract is quarantined at {where}" if where else ""
         shown = "\n  ".join(str(p) for p in problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"{len(problems)} problem(s) in the register extract:\n  {shown}{more}")
+        super().__init__(
+            f"{len(problems)} problem(s) in the register extract{kept}; first: {problems[0]}\n  {shown}{more}"
+        )
 
 
 @dataclass
@@ -69,8 +57,8 @@ def choose_extract(available: list[dt.date], as_at: dt.date) -> dt.date:
     later = [d for d in available if d > as_at]
     if not later:
         known = ", ".join(str(d) for d in available[-3:]) or "none"
-        raise FileNotFoundError(
-            f"no register extract taken after {as_at} under {REGISTER_LANDING}/ (latest: {known}); "
+        raise MissingInputError(
+            f"no register extract taken after {as_at} under {RegisterExtract.AREA}/ (latest: {known}); "
             "the extract lands a few days after each month end"
         )
     return later[0]

@@ -1,9 +1,8 @@
-"""Prefect tasks for the register stage: find the extract for an edition and load it."""
+"""Prefect tasks for the register: find the extract an edition is built from, load it, and check it."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from functools import partial
 
@@ -12,15 +11,13 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from carestats.dictionary import load_dictionary
-from carestats.orchestration import retry_transient_only
-from tasks.register.extract import (
-    REGISTER_LANDING,
-    ExtractError,
-    Problem,
-    choose_extract,
-    parse_table,
-)
-from tasks.storage.lake import dated_folders, open_lake, stream_sha256_hex
+from carestats.policies import retry_transient_only
+from tasks.register.extract import ExtractError, choose_extract, parse_table
+from tasks.register.quality import validate_register_extract
+from tasks.shared.lake import dated_folders, open_lake, stream_sha256_hex
+from tasks.shared.lake_map import RegisterExtract
+from tasks.shared.quality.results import QualityReport
+from tasks.shared.quarantine import Problem, quarantine
 
 
 @dataclass(frozen=True)
@@ -31,25 +28,34 @@ class ExtractRef:
     files_sha256: tuple[tuple[str, str], ...]
 
     @property
-    def folder(self) -> str:
-        return f"{REGISTER_LANDING}/{self.extract_date.isoformat()}"
+    def place(self) -> RegisterExtract:
+        """Where this extract lives in the lake, and where its quarantine copy and report go."""
+        return RegisterExtract(self.extract_date)
 
     def __str__(self) -> str:
+        """The extract date and every file's checksum: a cache key that changes when any byte does."""
         return f"{self.extract_date}:" + ",".join(f"{name}={digest}" for name, digest in self.files_sha256)
 
 
-@task(name="find-register-extract", retries=3, retry_delay_seconds=10, retry_condition_fn=retry_transient_only)
+@task(
+    name="find-register-extract",
+    task_run_name="find-register-extract-for-{as_at}",
+    retries=3,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient_only,
+)
 def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
+    """The first extract taken after the edition date, with the sha256 of each of its files."""
     lake = open_lake(lake_location)
-    chosen = choose_extract(dated_folders(lake.list_folders(REGISTER_LANDING)), as_at)
-    folder = f"{REGISTER_LANDING}/{chosen.isoformat()}"
-    files = tuple((key.rsplit("/", 1)[1], stream_sha256_hex(lake.open_read(key))) for key in lake.list_keys(folder))
-    get_run_logger().info("Edition %s uses the register extract of %s (%d files)", as_at, chosen, len(files))
-    return ExtractRef(chosen, files)
+    chosen = RegisterExtract(choose_extract(dated_folders(lake.list_folders(RegisterExtract.AREA)), as_at))
+    files = tuple((key.rsplit("/", 1)[1], stream_sha256_hex(lake.open_read(key))) for key in lake.list_keys(chosen.folder))
+    get_run_logger().info("Edition %s uses the register extract of %s (%d files)", as_at, chosen.extract_date, len(files))
+    return ExtractRef(chosen.extract_date, files)
 
 
 @task(
     name="load-register-extract",
+    task_run_name="load-register-extract-{extract.extract_date}",
     retries=2,
     retry_delay_seconds=10,
     retry_condition_fn=retry_transient_only,
@@ -57,21 +63,25 @@ def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
 )
 def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, pd.DataFrame]:
     """Every table, typed and normalised; a bad extract is quarantined whole with a report of its problems."""
-    lake, dictionary, logger = open_lake(lake_location), load_dictionary(), get_run_logger()
+    lake, dictionary, logger, place = open_lake(lake_location), load_dictionary(), get_run_logger(), extract.place
     tables, problems = {}, []
     for name in dictionary.extract_tables:
-        key = f"{extract.folder}/{name}.csv"
+        key = place.table(name)
         if not lake.exists(key):
-            raise ExtractError([Problem(key, None, None, None, "table missing from the extract")])
+            problems.append(Problem(key, None, None, None, "table missing from the extract"))
+            continue
         decoded = parse_table(partial(lake.open_read, key), f"{name}.csv", dictionary.extract_table(name), dictionary)
         logger.info("%s.csv: %d rows, %s", name, len(decoded.frame), decoded.encoding)
         tables[name], problems = decoded.frame, problems + decoded.problems
     if problems:
-        quarantine = f"quarantine/register/{extract.extract_date.isoformat()}"
-        for name in dictionary.extract_tables:
-            lake.write_bytes(f"{quarantine}/{name}.csv", lake.read_bytes(f"{extract.folder}/{name}.csv"))
-        report = {"extract": str(extract), "problems": [p.__dict__ for p in problems]}
-        lake.write_bytes(f"{quarantine}/problems.json", json.dumps(report, indent=2, default=str).encode())
-        logger.error("Register extract quarantined at %s", lake.uri(quarantine))
-        raise ExtractError(problems)
+        sources = {f"{name}.csv": place.table(name) for name in dictionary.extract_tables}
+        where = quarantine(lake, place.quarantine, sources, problems, {"extract": str(extract)})
+        logger.error("Register extract quarantined at %s", where)
+        raise ExtractError(problems, where)
     return tables
+
+
+@task(name="validate-register-extract", task_run_name="validate-register-extract-{extract.extract_date}", cache_policy=NO_CACHE)
+def validate_extract(tables: dict[str, pd.DataFrame], extract: ExtractRef) -> QualityReport:
+    """The register_extract suite on the loaded tables, for the quality gate to judge."""
+    return validate_register_extract(tables, subject=f"register extract {extract.extract_date}")

@@ -25,7 +25,14 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
         assert measured["ratio"] == measured["carestats_seconds"] / measured["bare_seconds"]
         assert measured["carestats_peak_rss_mb"] > 50
     assert publication["validation_seconds"] > 0
-    assert {"load-register-extract", "build-edition", "check-edition", "publish-edition"} <= set(publication["task_seconds"])
+    assert {"load_register_extract", "build_edition", "validate_edition", "quality_gate", "publish_folder"} <= set(
+        publication["task_seconds"]
+    )
+    assert [s["command"] for s in results["startup"]] == [
+        "carestats --help", "carestats workbook (3 rows)", "carestats publish-datastore (until its flow starts)"
+    ]
+    assert all(s["seconds"] > s["bare_seconds"] > 0 for s in results["startup"])
     report = (tmp_path / "docs" / "benchmarks.md").read_text()
     assert "| publication | 0.02x |" in report and "| workbook | 0.02x |" in report
     assert "Workbook at 1x" not in report  # targets are judged only at the scales measured
+    assert "| `carestats --help` |" in report and "Start-up of carestats --help" in report

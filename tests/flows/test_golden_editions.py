@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.publish_datastore import publish_monthly_datastore
-from tests.flows.test_publish_datastore import AUGUST, JULY, edition_files, land_two_extracts
+from tests.support.extracts import AUGUST, JULY, edition_files, land_two_extracts
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "datastore"
 GOLDEN_FILES = ["datastore_2025-08-31.csv", "changes_2025-08-31.csv", "definitions_2025-08-31.csv"]

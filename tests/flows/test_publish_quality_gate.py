@@ -8,8 +8,8 @@ import json
 import pytest
 
 from flows.publish_datastore import publish_monthly_datastore
-from tasks.quality.steps import QualityGateError
-from tests.extract_builder import service, write_extract
+from tasks.shared.quality.gate import QualityGateError
+from tests.support.extracts import service, write_extract
 
 SERVICES = [service(f"CS20020000{n:02d}", ServiceName=f"Home {n}") for n in range(1, 21)]
 

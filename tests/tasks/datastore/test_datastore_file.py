@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from tasks.datastore.datastore_file import as_at_from_file_name, read_datastore_csv
-from tasks.storage.csv_text import UnreadableCsv
+from tasks.shared.csv_text import UnreadableCsv
 
 
 def test_reads_a_windows_1252_file_with_crlf_and_literal_na_as_blank():

@@ -2,9 +2,10 @@ import datetime as dt
 import hashlib
 import json
 
-from tasks.datastore.steps import Edition, render_edition_files, with_manifest
+from tasks.datastore.steps import Edition, render_edition_files, with_edition_manifest
 from tasks.register.steps import ExtractRef
-from tests.tasks.excel.conftest import AS_AT, synthetic_typed_edition
+from tasks.shared.publication import sha256_by_file
+from tests.support.editions import AS_AT, synthetic_typed_edition
 
 EXTRACT = ExtractRef(dt.date(2025, 9, 3), (("services.csv", "0" * 64),))
 
@@ -14,7 +15,7 @@ def test_the_manifest_is_computed_last_over_every_published_file():
     rendered = render_edition_files.fn(edition, None)
     assert sorted(rendered.files) == ["changes_2025-08-31.csv", "datastore_2025-08-31.csv", "definitions_2025-08-31.csv"]
     assert rendered.csv_sha256 == hashlib.sha256(rendered.files["datastore_2025-08-31.csv"]).hexdigest()
-    published = with_manifest(rendered, EXTRACT, {"quality.json": b"{}", "book.xlsx": b"PK"})
+    published = with_edition_manifest(rendered, EXTRACT, {"quality.json": b"{}", "book.xlsx": b"PK"})
     manifest = json.loads(published.files["manifest.json"])
     assert sorted(manifest["files"]) == sorted(set(published.files) - {"manifest.json"})
     assert manifest["files"]["quality.json"] == {"sha256": hashlib.sha256(b"{}").hexdigest(), "bytes": 2}
@@ -26,5 +27,5 @@ def test_the_manifest_is_computed_last_over_every_published_file():
 
 def test_digests_are_read_back_from_the_manifest_and_match_the_bytes():
     edition = Edition(AS_AT, synthetic_typed_edition(10, seed=6), {})
-    published = with_manifest(render_edition_files.fn(edition, None), EXTRACT, {"extra.json": b"[]"})
-    assert published.sha256_by_file() == {name: hashlib.sha256(data).hexdigest() for name, data in sorted(published.files.items())}
+    published = with_edition_manifest(render_edition_files.fn(edition, None), EXTRACT, {"extra.json": b"[]"})
+    assert sha256_by_file(published.files) == {name: hashlib.sha256(data).hexdigest() for name, data in sorted(published.files.items())}

@@ -4,7 +4,7 @@ import pytest
 
 from carestats.dictionary import load_dictionary
 from tasks.register.extract import ExtractError, choose_extract, parse_table
-from tests.extract_builder import service, table_bytes
+from tests.support.extracts import service, table_bytes
 
 DICTIONARY = load_dictionary()
 SERVICES = DICTIONARY.extract_table("services")

@@ -1,0 +1,61 @@
+"""The conventions every `carestats` command follows: its options, its result, its exit codes.
+
+The CLI (cli/) and the commands other packages add to it (the simulator's `simulate`) share them, so every
+command takes --json and --verbose, reads dates the same way and ends with one of the same exit codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+EXIT_DONE, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2, 3
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 blocked by a quality gate; 2 bad input or usage; 3 failed for another reason."
+)
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class CommandResult:
+    """What a command did: the JSON summary, the lines a person reads, and its exit code."""
+
+    def __init__(self, summary: dict[str, Any], lines: list[str], exit_code: int = EXIT_DONE):
+        self.summary, self.lines, self.exit_code = summary, lines, exit_code
+
+
+class IsoDate(click.ParamType):
+    """A YYYY-MM-DD date; anything else is a usage error that names the option and the value."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        """The value as a date, or a usage error."""
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+def date_option(*names: str, help: str) -> Callable:
+    """A YYYY-MM-DD option, parsed to a date."""
+    return click.option(*names, type=IsoDate(), metavar="YYYY-MM-DD", help=help)
+
+
+def common_options(command: Callable) -> Callable:
+    """--json and --verbose, on every command."""
+    command = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout, errors included.")(
+        command
+    )
+    return click.option("-v", "--verbose", is_flag=True, help="On a failure, print its details and traceback.")(command)
+
+
+lake_option = click.option(
+    "--lake", metavar="LAKE", help="Lake folder or s3://bucket/prefix (default: $CARESTATS_LAKE, else ./data)."
+)
+
+

@@ -1,1 +1,0 @@
-"""Building blocks of the register simulator; the public API is carestats.simulate."""

@@ -1,0 +1,1 @@
+"""The `carestats` command line: the top of the house, calling the flows; nothing imports it."""

@@ -1,0 +1,222 @@
+"""The `carestats` command: the same flows the deployments run, for people at a terminal.
+
+Every command prints a short summary, or with --json exactly one JSON object on stdout (errors too).
+Exit codes: 0 done; 1 blocked by a quality gate; 2 bad input or usage; 3 failed for another reason
+(the traceback is printed then). An expected failure is one line; --verbose adds its details.
+
+Nothing heavy is imported at start-up: each command imports what it runs, so `carestats --help` and
+the commands that need neither Prefect nor Great Expectations answer in about a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+import traceback
+from importlib.metadata import entry_points, version
+from pathlib import Path
+from typing import Any
+
+import click
+
+from carestats.command_line import (
+    CONTEXT,
+    EXIT_BAD_INPUT,
+    EXIT_BLOCKED,
+    EXIT_CODES_HELP,
+    EXIT_DONE,
+    EXIT_FAILED,
+    CommandResult,
+    common_options,
+    date_option,
+    lake_option,
+)
+from carestats.errors import BadInputError, QualityGateBlocked
+
+
+class CarestatsGroup(click.Group):
+    """The product's commands, plus those other packages declare under the `carestats.commands` entry points
+    (the simulator's `simulate`), loaded only when listed or run: the CLI imports none of them itself.
+    """
+
+    def _plugins(self) -> dict[str, Any]:
+        return {point.name: point for point in entry_points(group="carestats.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, the product's and the plugins', in order."""
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A product command, or a plugin command loaded on demand."""
+        command = super().get_command(ctx, name)
+        if command is None and name in (plugins := self._plugins()):
+            command = plugins[name].load()
+        return command
+
+
+@click.group(cls=CarestatsGroup, context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@click.version_option(version("carestats"), "--version", prog_name="carestats")
+def cli() -> None:
+    """carestats: the care regulator's data platform (Datastore publication, annual returns, quality gates)."""
+
+
+@cli.command("publish-datastore", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@date_option("--as-at", help="Edition date, a month end (default: the last month end).")
+@lake_option
+@click.option("--workbook/--no-workbook", default=True, show_default=True,
+              help="Also publish the Excel workbook (an edition over 1,048,576 rows cannot have one).")
+@common_options
+def publish_datastore(as_at: dt.date | None, lake: str | None, workbook: bool, as_json: bool, verbose: bool):
+    """Publish (or rebuild exactly) the monthly Datastore edition as at a date."""
+    quiet_third_party_noise()
+    from flows.publish_datastore import publish_monthly_datastore
+
+    summary = publish_monthly_datastore(as_at=as_at, lake=lake, workbook=workbook)
+    quality = summary["quality"]
+    lines = [
+        f"Datastore {summary['as_at']}: {summary['rows']:,} services, "
+        f"from the register extract of {summary['register_extract']}",
+        f"Published to {summary['edition']}"
+        + ("" if summary["changed"] else " (unchanged: identical bytes already there)"),
+        f"Quality gate: {quality['status']}" + (f" ({', '.join(quality['warnings'])})" if quality["warnings"] else ""),
+        *[f"  {name}  sha256 {digest}" for name, digest in summary["files"].items()],
+    ]
+    return CommandResult(summary, lines)
+
+
+@cli.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, metavar="XLSX",
+              help="Where to write the workbook (missing folders are created).")
+@date_option("--as-at", help="Edition date (default: the date in the file name, if it holds one).")
+@common_options
+def workbook(csv_path: Path, output: Path, as_at: dt.date | None, as_json: bool, verbose: bool):
+    """Build the Datastore Excel workbook (data, pivot tables, definitions) from a Datastore CSV."""
+    from tasks.datastore.datastore_file import as_at_from_file_name, read_datastore_file
+    from tasks.datastore.workbook import build_workbook
+    from tasks.shared.lake import sha256_hex
+
+    edition_date = as_at or as_at_from_file_name(csv_path.name)
+    text, _ = read_datastore_file(csv_path)
+    result = build_workbook(text, edition_date)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(result.data)
+    summary = {
+        "output": str(output),
+        "as_at": edition_date.isoformat() if edition_date else None,
+        "rows": result.rows,
+        "sheets": result.sheets,
+        "pivots_built": result.pivots_built,
+        "pivots_skipped": result.pivots_skipped,
+        "sha256": sha256_hex(result.data),
+    }
+    lines = [
+        f"Wrote {output}: {result.rows:,} services, sheets {', '.join(result.sheets)}",
+        f"  edition date: {summary['as_at'] or 'not known'}; sha256 {summary['sha256']}",
+        *[f"  pivot left out: {name} ({reason})" for name, reason in result.pivots_skipped.items()],
+    ]
+    return CommandResult(summary, lines)
+
+
+@cli.command("validate-datastore", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@click.argument("file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
+@date_option("--as-at", help="Edition date (default: a YYYY-MM-DD date in the file name, if any).")
+@common_options
+def validate_datastore(file: Path, as_at: dt.date | None, as_json: bool, verbose: bool):
+    """Run the Datastore quality suites on a CSV: exit 1 if a critical expectation fails."""
+    quiet_third_party_noise()
+    from tasks.datastore.datastore_file import as_at_from_file_name, read_datastore_file
+    from tasks.datastore.quality import validate_datastore as run_suites
+    from tasks.shared.quality.report import report_text
+
+    text, notes = read_datastore_file(file)
+    edition = as_at or as_at_from_file_name(file.name)
+    report = run_suites(text, as_at=edition, require_all_columns=False, subject=file.name)
+    report.notes += notes + ([] if edition else ["no edition date: rules that need it are skipped (give --as-at)"])
+    return CommandResult(report.to_dict(), report_text(report), EXIT_DONE if report.passed else EXIT_BLOCKED)
+
+
+@cli.command("write-suites", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@common_options
+def write_suites(as_json: bool, verbose: bool):
+    """Regenerate the dictionary-driven expectation suites under expectations/ (commit the result)."""
+    from tasks.generated_suites import write_generated_suites
+
+    written = write_generated_suites()
+    return CommandResult({name: str(path) for name, path in written.items()}, [f"Wrote {p}" for p in written.values()])
+
+
+def quiet_third_party_noise() -> None:
+    """Keep what is not news out of a person's terminal: the embedded Prefect server's how-to hint, and the
+    traceback Prefect logs for a failure carestats expects (bad input, a blocked edition), whose message
+    already says what is wrong. Unexpected errors keep their tracebacks.
+    """
+    import prefect  # noqa: F401  (configures Prefect's loggers, which the filters then join)
+
+    def expected_failure_as_one_line(record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], (BadInputError, QualityGateBlocked)):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+    logging.getLogger("prefect").addFilter(lambda record: not record.getMessage().startswith("Starting temporary server"))
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logging.getLogger(name).addFilter(expected_failure_as_one_line)
+
+
+def headline(error: BaseException) -> str:
+    """The first line of an error's message: expected failures are written so that it says it all."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def report_failure(error: BaseException, code: int, as_json: bool, verbose: bool, hint: str = "") -> int:
+    """One line on stderr (and one JSON object on stdout with --json); the traceback when it helps."""
+    details = str(error).strip().splitlines()[1:]
+    if as_json:
+        click.echo(json.dumps({"error": headline(error), "exit_code": code, "kind": type(error).__name__,
+                               "details": details}, indent=2))
+    click.echo(f"carestats: {headline(error)}" + (f" ({hint})" if hint else ""), err=True)
+    if verbose and details:
+        click.echo("\n".join(details), err=True)
+    if verbose or code == EXIT_FAILED:
+        traceback.print_exception(error, file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and turn its outcome into output and a documented exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json, verbose = "--json" in argv, "--verbose" in argv or "-v" in argv
+    try:
+        result = cli.main(args=argv, prog_name="carestats", standalone_mode=False)
+    except click.exceptions.Exit as done:  # --help, --version
+        return done.exit_code
+    except click.exceptions.NoArgsIsHelpError as bare:  # `carestats` alone: the help is the answer
+        click.echo(bare.ctx.get_help())
+        return EXIT_DONE
+    except click.UsageError as usage:
+        hint = f"see carestats {usage.ctx.info_name if usage.ctx and usage.ctx.parent else ''} --help".replace("  ", " ")
+        return report_failure(click.UsageError(usage.format_message()), EXIT_BAD_INPUT, as_json, verbose, hint)
+    except click.Abort:
+        click.echo("carestats: interrupted", err=True)
+        return EXIT_FAILED
+    except QualityGateBlocked as blocked:
+        return report_failure(blocked, EXIT_BLOCKED, as_json, verbose)
+    except (BadInputError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as bad:
+        return report_failure(bad, EXIT_BAD_INPUT, as_json, verbose)
+    except Exception as error:  # a bug or an outage: say so, with the traceback
+        return report_failure(error, EXIT_FAILED, as_json, verbose)
+    if not isinstance(result, CommandResult):  # the group alone, with no command
+        return EXIT_DONE
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2, sort_keys=True, default=str))
+    else:
+        click.echo("\n".join(result.lines))
+    return result.exit_code
+
+
+def run() -> None:
+    """The console script."""
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""The Datastore's quality suites: the column suite generated from the dictionary, and the business rules.
+
+An edition is validated as published text (what the CSV holds) with typed copies of its numeric columns
+added, so the flow (EditionFiles.text) and `carestats validate-datastore FILE.csv` share one path.
+Financial-year columns (Complaints_upheld_{fy}) are expanded to the file's own columns, and a file that
+lacks a column (an older edition, a third party's copy) has that column's checks skipped and listed.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from carestats.dictionary import DataDictionary, load_dictionary
+from tasks.datastore.rules import DATASTORE_RULES, VALUE_SUFFIX
+from tasks.shared.csv_text import TEXT_DTYPE
+from tasks.shared.quality.results import QualityReport, Skipped
+from tasks.shared.quality.rules import RuleContext, verdict
+from tasks.shared.quality.runner import judge
+from tasks.shared.quality.suites import expectation, load_suite, suite
+
+DATASTORE_COLUMNS = "datastore_columns"
+DATASTORE_RULES_SUITE = "datastore_rules"
+DEFAULT_ROW_COUNT_TOLERANCE = 0.05
+TYPE_PATTERNS = {"integer": r"^-?\d+$", "decimal": r"^-?\d+(?:\.\d+)?$"}
+# Beside each date column: True where its text is a real dd/mm/yyyy date, False where it is not, null where blank.
+# (GX's strftime expectation parses one value at a time in Python: 30 s on a 100x edition.)
+IS_DATE_SUFFIX = "__is_date"
+PUBLISHED_DATE_FORMAT = "%d/%m/%Y"
+PUBLISHED_COLUMNS = "published_columns"  # suite parameter: the edition's column names, from the dictionary
+
+
+def datastore_columns_suite(dictionary: DataDictionary) -> dict:
+    """Presence, required, unique, type, format, allowed values and ranges of every published column.
+
+    Financial-year columns keep their {fy} template name; the runner expands them to the file's columns.
+    """
+    expectations: list[dict] = [
+        expectation(
+            "expect_table_columns_to_match_ordered_list",
+            {"column_list": {"$PARAMETER": PUBLISHED_COLUMNS}},
+            id="columns: the dictionary's, in its order",
+            column=None,
+        )
+    ]
+    for spec in dictionary.raw["datastore"]["columns"]:
+        name, kind = spec["name"], spec["type"]
+        add = expectations.append
+        if spec.get("required"):
+            add(expectation("expect_column_values_to_not_be_null", {"column": name}, id=f"{name}: required", column=name))
+        if spec.get("unique"):
+            add(expectation("expect_column_values_to_be_unique", {"column": name}, id=f"{name}: unique", column=name))
+        if kind in TYPE_PATTERNS:
+            add(expectation("expect_column_values_to_match_regex", {"column": name, "regex": TYPE_PATTERNS[kind]},
+                            id=f"{name}: {kind}", column=name))
+        if kind == "date":
+            add(expectation("expect_column_values_to_be_in_set", {"column": name + IS_DATE_SUFFIX, "value_set": [True]},
+                            id=f"{name}: date dd/mm/yyyy", column=name, format=PUBLISHED_DATE_FORMAT))
+        if spec.get("pattern"):
+            add(expectation("expect_column_values_to_match_regex", {"column": name, "regex": spec["pattern"]},
+                            id=f"{name}: format", column=name))
+        allowed = dictionary.allowed_values(spec.get("allowed"))
+        if allowed is not None:
+            numeric = kind in TYPE_PATTERNS
+            add(expectation(
+                "expect_column_values_to_be_in_set",
+                {"column": name + VALUE_SUFFIX if numeric else name, "value_set": list(allowed)},
+                id=f"{name}: allowed values", column=name,
+                allowed_from=spec["allowed"] if isinstance(spec["allowed"], str) else None,
+            ))
+        if spec.get("minimum") is not None or spec.get("maximum") is not None:
+            add(expectation(
+                "expect_column_values_to_be_between",
+                {"column": name + VALUE_SUFFIX, "min_value": spec.get("minimum"), "max_value": spec.get("maximum")},
+                id=f"{name}: range", column=name,
+            ))
+    return suite(
+        DATASTORE_COLUMNS, expectations,
+        "Generated from expectations/data_dictionary.yaml (datastore section) by `carestats write-suites`: do not edit.",
+        generated_from="expectations/data_dictionary.yaml",
+    )
+
+
+
+def blank_as_null(text: pd.Series) -> pd.Series:
+    """'' as null over the same characters: only a validity bitmap is new, where a copy would double the text."""
+    array = pa.array(text, pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+    if array.offset or array.null_count:  # a slice or existing nulls: their bitmaps would not line up
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
+    else:
+        present = pc.not_equal(array, "")
+        array = pa.Array.from_buffers(array.type, len(array), [present.buffers()[1], *array.buffers()[1:]])
+    return pd.Series(pd.arrays.ArrowStringArray(array, dtype=TEXT_DTYPE), index=text.index)
+
+
+def typed_frame(text: pd.DataFrame, dictionary: DataDictionary) -> pd.DataFrame:
+    """Published text with blanks as nulls, a numeric copy (<column>__value) of every number column and
+    a verdict (<column>__is_date) on every date column.
+
+    Text stays in Arrow strings: a Python object per cell would cost gigabytes on a large edition.
+    """
+    text = text.reset_index(drop=True)
+    frame = pd.DataFrame({name: blank_as_null(values) for name, values in text.items()})
+    for name in text.columns:
+        column = dictionary.column_for_name(name)
+        if column is not None and column.type in TYPE_PATTERNS:
+            frame[name + VALUE_SUFFIX] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        if column is not None and column.type == "date":
+            readable = pd.to_datetime(frame[name], format=PUBLISHED_DATE_FORMAT, errors="coerce").notna()
+            frame[name + IS_DATE_SUFFIX] = verdict(readable, frame[name].notna())
+    return frame
+
+
+def _columns_by_template(names: list[str], dictionary: DataDictionary) -> tuple[dict[str, list[str]], list[str]]:
+    found: dict[str, list[str]] = {}
+    unknown = []
+    for name in names:
+        column = dictionary.column_for_name(name)
+        if column is None:
+            unknown.append(name)
+        else:
+            found.setdefault(column.template or column.name, []).append(name)
+    return found, unknown
+
+
+def _expected_columns(dictionary: DataDictionary, as_at: dt.date | None, found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each dictionary column (template) and the names a complete file would have for it."""
+    if as_at is None:
+        return {spec["name"]: found.get(spec["name"]) or [spec["name"]] for spec in dictionary.raw["datastore"]["columns"]}
+    expected: dict[str, list[str]] = {}
+    for column in dictionary.datastore_columns(as_at):
+        expected.setdefault(column.template or column.name, []).append(column.name)
+    return expected
+
+
+def _expand(entry: dict, template: str, name: str) -> dict:
+    expanded = copy.deepcopy(entry)
+    expanded["kwargs"]["column"] = expanded["kwargs"]["column"].replace(template, name)
+    expanded["meta"]["id"] = expanded["meta"]["id"].replace(template, name)
+    expanded["meta"]["column"] = name
+    return expanded
+
+
+def validate_datastore(
+    text: pd.DataFrame,
+    *,
+    as_at: dt.date | None,
+    previous_row_count: int | None = None,
+    tolerance: float = DEFAULT_ROW_COUNT_TOLERANCE,
+    require_all_columns: bool = True,
+    subject: str = "",
+) -> QualityReport:
+    """Run the column suite and the business rules on an edition held as published text.
+
+    require_all_columns: a missing column fails its (critical) presence expectation, as the flow wants;
+    otherwise, as for an older or partial file, missing columns are listed once and their checks skipped.
+    """
+    dictionary = load_dictionary()
+    text = text.reset_index(drop=True)
+    found, unknown = _columns_by_template(list(text.columns), dictionary)
+    expected = _expected_columns(dictionary, as_at, found)
+    missing = [name for names in expected.values() for name in names if name not in text.columns]
+    frame = typed_frame(text, dictionary)
+
+    entries: list[dict] = []
+    skipped: list[Skipped] = []
+    sample_columns: dict[str, list[str]] = {}
+    parameters: dict[str, Any] = {}
+    for entry in load_suite(DATASTORE_COLUMNS)["expectations"]:
+        template = entry["meta"]["column"]
+        if template is None:  # the table's columns: an edition must have exactly the dictionary's, in order
+            if require_all_columns and as_at is not None:
+                entries.append(entry)
+                sample_columns[entry["meta"]["id"]] = []
+            continue
+        for name in expected.get(template, [template]):
+            expanded = _expand(entry, template, name) if name != template else entry
+            if name in text.columns:
+                entries.append(expanded)
+                sample_columns[expanded["meta"]["id"]] = [name]
+            else:
+                skipped.append(Skipped(expanded["meta"]["id"], name, f"column {name} is not in the file"))
+
+    if previous_row_count is not None:
+        parameters["minimum_row_count"] = math.ceil(previous_row_count * (1 - tolerance))
+        parameters["maximum_row_count"] = math.floor(previous_row_count * (1 + tolerance))
+    context = RuleContext(dictionary, as_at)
+    for entry in load_suite(DATASTORE_RULES_SUITE)["expectations"]:
+        meta = entry["meta"]
+        if entry["type"] == "expect_table_row_count_to_be_between":
+            if previous_row_count is None:
+                skipped.append(Skipped(meta["id"], None, "no previous edition to compare the row count with"))
+            else:
+                entries.append(entry)
+                sample_columns[meta["id"]] = []
+            continue
+        rule = DATASTORE_RULES[meta["rule"]]
+        needs = rule.needs(meta["params"], dictionary)
+        absent = [c for c in needs if c not in text.columns]
+        if absent:
+            skipped.append(Skipped(meta["id"], meta["column"], "needs column(s) not in the file: " + ", ".join(absent)))
+        elif rule.needs_edition_date and as_at is None:
+            skipped.append(Skipped(meta["id"], meta["column"], "needs the edition date (--as-at)"))
+        else:
+            frame[entry["kwargs"]["column"]] = rule.check(frame, meta["params"], context)
+            entries.append(entry)
+            sample_columns[meta["id"]] = [meta["column"], *needs]
+
+    helpers = [c for c in frame.columns if c not in text.columns]  # typed copies and rule results, added last
+    if as_at is not None:
+        parameters[PUBLISHED_COLUMNS] = dictionary.datastore_column_names(as_at) + helpers
+    failures = judge(
+        frame, "datastore", entries, parameters=parameters, text=text,
+        sample_columns=lambda entry: sample_columns[entry["meta"]["id"]],
+    )
+    if require_all_columns:
+        skipped = [s for s in skipped if not s.reason.startswith("column ")]
+    return QualityReport(
+        suite="datastore",
+        subject=subject,
+        as_at=as_at.isoformat() if as_at else None,
+        rows=len(text),
+        evaluated=len(entries),
+        failures=failures,
+        skipped=skipped,
+        missing_columns=missing,
+        unexpected_columns=unknown,
+    )

@@ -1,0 +1,314 @@
+"""The lake: one small interface over a local folder or an S3 bucket (boto3).
+
+Keys are '/'-separated paths relative to the lake root, e.g. 'publish/datastore/2025-08-31/manifest.json'.
+Publication of a folder is atomic for readers and idempotent: publishing the same bytes again changes
+nothing, and a failure midway leaves what readers saw before in place.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as dt
+import errno
+import hashlib
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from carestats.settings import get_settings
+from tasks.shared.lake_map import MANIFEST
+
+STREAM_CHUNK = 1 << 24
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stream_sha256_hex(stream: BinaryIO) -> str:
+    """A file's sha256 read in chunks: an extract table can be a gigabyte."""
+    digest = hashlib.sha256()
+    with stream:
+        while chunk := stream.read(STREAM_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    uri: str
+    changed: bool  # False when an identical folder was already published
+    superseded: str | None = None  # where the replaced files went, when a different folder was replaced
+
+
+class Lake(Protocol):
+    def uri(self, key: str = "") -> str: ...
+
+    def read_bytes(self, key: str) -> bytes: ...
+
+    def open_read(self, key: str) -> BinaryIO: ...
+
+    def write_bytes(self, key: str, data: bytes) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list_keys(self, prefix: str) -> list[str]: ...
+
+    def list_folders(self, prefix: str) -> list[str]: ...
+
+    def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome: ...
+
+    def delete_folder(self, prefix: str) -> None: ...
+
+
+DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def dated_folders(names: list[str]) -> list[dt.date]:
+    """The folders named yyyy-mm-dd (extract dates, edition dates) as dates, oldest first; others ignored."""
+    dates = []
+    for name in names:
+        if DATED_FOLDER.match(name):
+            try:
+                dates.append(dt.date.fromisoformat(name))
+            except ValueError:  # 2025-02-30 and the like
+                continue
+    return sorted(dates)
+
+
+def open_lake(location: str) -> Lake:
+    """A lake from CARESTATS_LAKE: a folder path, or s3://bucket/prefix (encrypted as the settings say)."""
+    if location.startswith("s3://"):
+        bucket, _, prefix = location[len("s3://") :].partition("/")
+        return S3Lake(bucket, prefix.strip("/"), server_side_encryption=get_settings().s3_server_side_encryption)
+    return LocalLake(Path(location))
+
+
+def _superseded_stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+class LocalLake:
+    """A folder on disk. Publication stages a sibling folder and swaps it in with one rename."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+
+    def uri(self, key: str = "") -> str:
+        return str(self.root / key) if key else str(self.root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if path != self.root and self.root not in path.parents:
+            raise ValueError(f"key {key!r} escapes the lake root {self.root}")
+        return path
+
+    def read_bytes(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def open_read(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def list_keys(self, prefix: str) -> list[str]:
+        base = self._path(prefix)
+        if not base.is_dir():
+            return []
+        return sorted(
+            str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file() and not _hidden(p, base)
+        )
+
+    def list_folders(self, prefix: str) -> list[str]:
+        base = self._path(prefix)
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome:
+        target = self._path(prefix)
+        if _same_local_folder(target, files):
+            return PublishOutcome(self.uri(prefix), changed=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.parent / f".staging-{target.name}-{uuid.uuid4().hex}"
+        staging.mkdir()
+        try:
+            for name, data in sorted(files.items()):
+                path = staging / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(path, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            if not target.exists():
+                os.rename(staging, target)
+                return PublishOutcome(self.uri(prefix), changed=True)
+            _exchange(staging, target)  # staging now holds what readers saw before
+            superseded = target.parent / ".superseded" / target.name / _superseded_stamp()
+            superseded.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staging, superseded)
+            return PublishOutcome(self.uri(prefix), changed=True, superseded=str(superseded))
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+
+
+    def delete_folder(self, prefix: str) -> None:
+        """Remove a folder and everything in it (nothing happens if it is not there)."""
+        path = self._path(prefix)
+        if path != self.root:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _hidden(path: Path, base: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(base).parts)
+
+
+def _same_local_folder(target: Path, files: dict[str, bytes]) -> bool:
+    if not target.is_dir():
+        return False
+    present = {str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()}
+    if present != set(files):
+        return False
+    return all((target / name).read_bytes() == data for name, data in files.items())
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders in one step (Linux renameat2), so readers see the old or the new, never neither."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+        if result == 0:
+            return
+        if ctypes.get_errno() not in (errno.ENOSYS, errno.EINVAL):
+            raise OSError(ctypes.get_errno(), f"renameat2 exchange failed: {a} <-> {b}")
+    # Filesystems without exchange: two renames, leaving a moment with no folder (never a half one).
+    aside = b.with_name(f".aside-{b.name}-{uuid.uuid4().hex}")
+    os.rename(b, aside)
+    os.rename(a, b)
+    os.rename(aside, a)
+
+
+class S3Lake:
+    """An S3 bucket and prefix. The endpoint comes from AWS_ENDPOINT_URL_S3 for a non-AWS store.
+
+    S3 has no rename, so publication uploads everything to a staging prefix first (the slow part,
+    where failures happen), then copies it into place server-side with the manifest last: readers
+    take an edition through its manifest, whose sha256 values name the exact bytes of each file.
+    """
+
+    def __init__(self, bucket: str, prefix: str = "", client=None, server_side_encryption: str | None = "AES256"):
+        import boto3
+
+        self.bucket = bucket
+        self.prefix = prefix
+        self.client = client or boto3.client("s3")
+        self.put_extra = {"ServerSideEncryption": server_side_encryption} if server_side_encryption else {}
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def uri(self, key: str = "") -> str:
+        return f"s3://{self.bucket}/{self._key(key)}".rstrip("/")
+
+    def read_bytes(self, key: str) -> bytes:
+        with self.open_read(key) as body:
+            return body.read()
+
+    def open_read(self, key: str) -> BinaryIO:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+        except self.client.exceptions.NoSuchKey as missing:
+            raise FileNotFoundError(self.uri(key)) from missing
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **self.put_extra)
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            return True
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def _list(self, prefix: str, delimiter: str | None = None) -> tuple[list[str], list[str]]:
+        full = self._key(prefix).rstrip("/") + "/"
+        keys, folders = [], []
+        paginator = self.client.get_paginator("list_objects_v2")
+        options = {"Bucket": self.bucket, "Prefix": full}
+        if delimiter:
+            options["Delimiter"] = delimiter
+        for page in paginator.paginate(**options):
+            keys += [item["Key"] for item in page.get("Contents", [])]
+            folders += [item["Prefix"] for item in page.get("CommonPrefixes", [])]
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        return [k[strip:] for k in keys], [f[len(full) :].rstrip("/") for f in folders]
+
+    def list_keys(self, prefix: str) -> list[str]:
+        base = prefix.rstrip("/") + "/"
+        keys, _ = self._list(prefix)
+        return sorted(k for k in keys if not any(p.startswith(".") for p in k[len(base) :].split("/")))
+
+    def list_folders(self, prefix: str) -> list[str]:
+        _, folders = self._list(prefix, delimiter="/")
+        return sorted(f for f in folders if not f.startswith("."))
+
+    def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome:
+        prefix = prefix.rstrip("/")
+        if self._same_published(prefix, files):
+            return PublishOutcome(self.uri(prefix), changed=False)
+        parent, _, name = prefix.rpartition("/")
+        staging = f"{parent}/.staging/{name}-{uuid.uuid4().hex}" if parent else f".staging/{name}-{uuid.uuid4().hex}"
+        try:
+            for file_name, data in sorted(files.items()):
+                self.write_bytes(f"{staging}/{file_name}", data)
+            old = set(self.list_keys(prefix))
+            last = [MANIFEST] if MANIFEST in files else []
+            for file_name in [f for f in sorted(files) if f not in last] + last:
+                self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=self._key(f"{prefix}/{file_name}"),
+                    CopySource={"Bucket": self.bucket, "Key": self._key(f"{staging}/{file_name}")},
+                    **self.put_extra,
+                )
+            for stale in sorted(old - {f"{prefix}/{f}" for f in files}):
+                self.client.delete_object(Bucket=self.bucket, Key=self._key(stale))
+            return PublishOutcome(self.uri(prefix), changed=True, superseded=None)
+        finally:
+            self.delete_folder(staging)  # staging is hidden from list_keys
+
+    def delete_folder(self, prefix: str) -> None:
+        """Delete every object under the prefix, hidden ones included."""
+        for key in self._list(prefix)[0]:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def _same_published(self, prefix: str, files: dict[str, bytes]) -> bool:
+        """The manifest names every file's sha256, so equal manifests and key sets mean equal editions."""
+        if MANIFEST not in files or not self.exists(f"{prefix}/{MANIFEST}"):
+            return False
+        present = set(self.list_keys(prefix))
+        if present != {f"{prefix}/{name}" for name in files}:
+            return False
+        return self.read_bytes(f"{prefix}/{MANIFEST}") == files[MANIFEST]
