@@ -32,7 +32,9 @@ def _read(path: Path, dates: list[str]) -> pd.DataFrame:
 
 def _council_lookup() -> dict[str, str]:
     dictionary = load_dictionary()
-    key = lambda name: re.sub(r" council$", "", re.sub(r"\s+", " ", name.casefold().replace(" and ", " & ")).strip())  # noqa: E731
+    key = lambda name: re.sub(
+        r" council$", "", re.sub(r"\s+", " ", name.casefold().replace(" and ", " & ")).strip()
+    )  # noqa: E731
     lookup = {key(n): n for n in dictionary.council_areas}
     lookup.update({key(a): o for a, o in dictionary.reference["council_area_aliases"].items()})
     return lookup
@@ -67,9 +69,16 @@ def publish_edition(landing: Path, as_at: dt.date, previous_csv: Path | None, ou
     lookup = _council_lookup()
     spellings = services["Council_Area_Name"].unique()
     services["Council_Area_Name"] = services["Council_Area_Name"].map(
-        {v: lookup[re.sub(r" council$", "", re.sub(r"\s+", " ", v.casefold().replace(" and ", " & ")).strip())] for v in spellings}
+        {
+            v: lookup[
+                re.sub(r" council$", "", re.sub(r"\s+", " ", v.casefold().replace(" and ", " & ")).strip())
+            ]
+            for v in spellings
+        }
     )
-    edition = services[(services.Date_Registered <= day) & ~(services.Date_Cancelled <= day)].set_index("CSNumber")
+    edition = services[(services.Date_Registered <= day) & ~(services.Date_Cancelled <= day)].set_index(
+        "CSNumber"
+    )
 
     graded = gradings[(gradings.Publication_Date <= day) & gradings.CSNumber.isin(edition.index)]
     for kq in KEY_QUESTIONS:
@@ -88,22 +97,44 @@ def publish_edition(landing: Path, as_at: dt.date, previous_csv: Path | None, ou
     edition.loc[before.notna() & (edition.MinGrade > before), "MinGrade_change"] = "Improve"
     edition.loc[before.notna() & (edition.MinGrade < before), "MinGrade_change"] = "Decline"
     edition.loc[before.notna() & (edition.MinGrade == before), "MinGrade_change"] = "Same"
-    edition["Publication_of_Latest_Grading"] = graded.groupby("CSNumber").Publication_Date.max().dt.strftime("%d/%m/%Y")
+    edition["Publication_of_Latest_Grading"] = (
+        graded.groupby("CSNumber").Publication_Date.max().dt.strftime("%d/%m/%Y")
+    )
     held = inspections[(inspections.Inspection_Date <= day) & inspections.CSNumber.isin(edition.index)]
     edition["Last_inspection_Date"] = held.groupby("CSNumber").Inspection_Date.max().dt.strftime("%d/%m/%Y")
-    for events, column, prefix in ((complaints, "Upheld_Date", "Complaints_upheld_"), (enforcements, "Issued_Date", "Enforcements_issued_")):
-        counts = _by_year(events[events.CSNumber.isin(edition.index)], column, as_at).groupby(["CSNumber", "fy"]).size().unstack()
+    for events, column, prefix in (
+        (complaints, "Upheld_Date", "Complaints_upheld_"),
+        (enforcements, "Issued_Date", "Enforcements_issued_"),
+    ):
+        counts = (
+            _by_year(events[events.CSNumber.isin(edition.index)], column, as_at)
+            .groupby(["CSNumber", "fy"])
+            .size()
+            .unstack()
+        )
         for fy in financial_years(as_at):
             edition[prefix + fy] = counts[fy] if fy in counts else None
     yearly = _by_year(held, "Inspection_Date", as_at)
     made = (yearly.Requirements_Made == "Yes").groupby([yearly.CSNumber, yearly.fy]).any().unstack()
     for fy in financial_years(as_at):
-        edition["any_requirements_" + fy] = made[fy].map({True: "Yes", False: "Inspected but no requirements"}) if fy in made else None
-    edition["Date_Reg"] = edition.Date_Registered.dt.year.astype(str) + "_" + edition.Date_Registered.dt.month.astype(str)
+        edition["any_requirements_" + fy] = (
+            made[fy].map({True: "Yes", False: "Inspected but no requirements"}) if fy in made else None
+        )
+    edition["Date_Reg"] = (
+        edition.Date_Registered.dt.year.astype(str) + "_" + edition.Date_Registered.dt.month.astype(str)
+    )
 
     minders = edition.CareService == "Child Minding"
-    for column in ("Address_line_1", "Address_line_2", "Address_line_3", "Address_line_4", "Service_Postcode",
-                   "Service_Phone_Number", "Eforms_email_address", "ServiceProvider"):
+    for column in (
+        "Address_line_1",
+        "Address_line_2",
+        "Address_line_3",
+        "Address_line_4",
+        "Service_Postcode",
+        "Service_Phone_Number",
+        "Eforms_email_address",
+        "ServiceProvider",
+    ):
         edition.loc[minders, column] = None
     edition["Manager_Name"] = None
     columns = load_dictionary().datastore_column_names(as_at)
@@ -111,8 +142,12 @@ def publish_edition(landing: Path, as_at: dt.date, previous_csv: Path | None, ou
     published.to_csv(out / "datastore.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
     if previous_csv is not None:
-        old = pd.read_csv(previous_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig").set_index("CSNumber")
-        new = pd.read_csv(out / "datastore.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig").set_index("CSNumber")
+        old = pd.read_csv(previous_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig").set_index(
+            "CSNumber"
+        )
+        new = pd.read_csv(
+            out / "datastore.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        ).set_index("CSNumber")
         both = old.index.intersection(new.index)
         shared = [c for c in new.columns if c in old.columns]
         differs = old.loc[both, shared].ne(new.loc[both, shared]).stack()
@@ -129,7 +164,10 @@ def write_data_sheet(text: pd.DataFrame, out: Path) -> None:
     ws = wb.active
     ws.append(list(text.columns))
     numeric = {c: pd.to_numeric(text[c], errors="coerce") for c in text.columns}
-    use_number = {c: bool(numeric[c].notna().sum() == (text[c] != "").sum()) and (text[c] != "").any() for c in text.columns}
+    use_number = {
+        c: bool(numeric[c].notna().sum() == (text[c] != "").sum()) and (text[c] != "").any()
+        for c in text.columns
+    }
     rows = zip(*[numeric[c].tolist() if use_number[c] else text[c].tolist() for c in text.columns])
     for row in rows:
         ws.append([None if v == "" or v != v else v for v in row])

@@ -60,7 +60,9 @@ def publication_carestats(work: Path, as_at: dt.date) -> dict:
     # for about a second when a run ends, whatever the run did: off here, as in the test harness.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         started = time.perf_counter()
-        state = publish_monthly_datastore(as_at=as_at, lake=str(work / "lake"), workbook=False, return_state=True)
+        state = publish_monthly_datastore(
+            as_at=as_at, lake=str(work / "lake"), workbook=False, return_state=True
+        )
         seconds = time.perf_counter() - started
     summary = state.result()
     tasks = task_seconds(state.state_details.flow_run_id)

@@ -51,7 +51,9 @@ TARGETS = [
     Target("Publication growth, 100x services: time(100x) / time(10x)", 12.0, "x", "growth:100.0"),
     Target("Peak memory of the publication at 100x", 4096.0, "MB", "publication:100.0:carestats_peak_rss_mb"),
     Target("Workbook at 1x: carestats / openpyxl bare data sheet", 2.0, "x", "workbook:1.0:ratio"),
-    Target("Validation at 1x, share of the publication run with the workbook", 0.25, "", "validation_share:1.0"),
+    Target(
+        "Validation at 1x, share of the publication run with the workbook", 0.25, "", "validation_share:1.0"
+    ),
     Target("Start-up of carestats --help", 2.0, "s", "startup:carestats --help"),
     Target("Start-up of carestats workbook (3 rows)", 2.0, "s", "startup:carestats workbook (3 rows)"),
 ]
@@ -85,12 +87,19 @@ class Measurement:
                 result[key] = self.median("carestats", key)
         if "tasks" in self.carestats[0]:
             names = self.carestats[0]["tasks"]
-            result["task_seconds"] = {n: statistics.median(run["tasks"][n] for run in self.carestats) for n in names}
+            result["task_seconds"] = {
+                n: statistics.median(run["tasks"][n] for run in self.carestats) for n in names
+            }
         return result
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("CARESTATS_BENCH_CACHE", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "carestats" / "bench"))
+    return Path(
+        os.environ.get(
+            "CARESTATS_BENCH_CACHE",
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "carestats" / "bench",
+        )
+    )
 
 
 def carestats(*arguments: str) -> None:
@@ -103,8 +112,22 @@ def prepared_data(scale: float) -> Path:
     ready = work / "ready"
     if not ready.exists():
         lake = str(work / "lake")
-        carestats("simulate", "--seed", str(SEED), "--scale", str(scale), "--until", EDITION.isoformat(), "--months", "2", "--lake", lake)
-        carestats("publish-datastore", "--as-at", PREVIOUS_EDITION.isoformat(), "--lake", lake, "--no-workbook")
+        carestats(
+            "simulate",
+            "--seed",
+            str(SEED),
+            "--scale",
+            str(scale),
+            "--until",
+            EDITION.isoformat(),
+            "--months",
+            "2",
+            "--lake",
+            lake,
+        )
+        carestats(
+            "publish-datastore", "--as-at", PREVIOUS_EDITION.isoformat(), "--lake", lake, "--no-workbook"
+        )
         ready.write_text("simulated and previous edition published\n")
     return work
 
@@ -136,10 +159,17 @@ def prefect_server() -> Iterator[float]:
         probe_socket.bind(("127.0.0.1", 0))
         port = probe_socket.getsockname()[1]
     home = tempfile.mkdtemp(prefix="carestats-bench-prefect-")
-    environment = {**os.environ, "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    environment = {
+        **os.environ,
+        "PREFECT_HOME": home,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     api = f"http://127.0.0.1:{port}/api"
     try:
@@ -176,9 +206,21 @@ def measure(stage: str, scale: float, repetitions: int, log: Path) -> Measuremen
         for implementation in order:
             getattr(measurement, implementation).append(probe(stage, implementation, work))
             with log.open("a") as raw:  # every measurement is kept as it is taken
-                raw.write(json.dumps({"stage": stage, "scale": scale, "implementation": implementation,
-                                      **getattr(measurement, implementation)[-1]}) + "\n")
-            print(f"  {stage} {scale:g}x {implementation}: {getattr(measurement, implementation)[-1]['seconds']:.2f} s", flush=True)
+                raw.write(
+                    json.dumps(
+                        {
+                            "stage": stage,
+                            "scale": scale,
+                            "implementation": implementation,
+                            **getattr(measurement, implementation)[-1],
+                        }
+                    )
+                    + "\n"
+                )
+            print(
+                f"  {stage} {scale:g}x {implementation}: {getattr(measurement, implementation)[-1]['seconds']:.2f} s",
+                flush=True,
+            )
     return measurement
 
 
@@ -201,17 +243,33 @@ def evaluate(summaries: list[dict], startup: list[dict] | None = None) -> list[d
             scale = float(rest[0])
             if ("publication", scale) in by_key and ("workbook", scale) in by_key:
                 run = by_key[("publication", scale)]
-                value = run["validation_seconds"] / (run["carestats_seconds"] + run["validation_seconds"] + by_key[("workbook", scale)]["carestats_seconds"])
+                value = run["validation_seconds"] / (
+                    run["carestats_seconds"]
+                    + run["validation_seconds"]
+                    + by_key[("workbook", scale)]["carestats_seconds"]
+                )
         elif (kind, float(rest[0])) in by_key:
             value = by_key[(kind, float(rest[0]))][rest[1]]
         if value is not None:
-            results.append({"target": target.name, "limit": target.limit, "unit": target.unit, "value": value, "met": value <= target.limit})
+            results.append(
+                {
+                    "target": target.name,
+                    "limit": target.limit,
+                    "unit": target.unit,
+                    "value": value,
+                    "met": value <= target.limit,
+                }
+            )
     return results
 
 
 def machine() -> dict:
     memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-    return {"cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "python": platform.python_version()}
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+    }
 
 
 def markdown(
@@ -245,7 +303,11 @@ def markdown(
         lines += [
             "",
             "Start-up, not in the ratios: the Prefect server "
-            + (f"(started once, as in production) {server_startup:.2f} s; " if server_startup else "(already running, not measured); ")
+            + (
+                f"(started once, as in production) {server_startup:.2f} s; "
+                if server_startup
+                else "(already running, not measured); "
+            )
             + f"a flow process's first contact with it {startup:.2f} s; importing the flow with Prefect and "
             f"Great Expectations {imports:.2f} s (the bare baseline imports pandas only). Prefect's flow heartbeat, on in"
             " deployments, adds a fixed ~1 s when each run ends; the probe turns it off, as the test harness does.",
@@ -259,20 +321,47 @@ def markdown(
         workbook = {s["scale"]: s["carestats_seconds"] for s in summaries if s["stage"] == "workbook"}
         for s in publication:
             run = s["carestats_seconds"] + s["validation_seconds"]
-            with_workbook = f"{s['validation_seconds'] / (run + workbook[s['scale']]):.0%}" if s["scale"] in workbook else "n/a"
-            lines.append(f"| {s['scale']:g}x | {s['validation_seconds']:.2f} | {s['validation_seconds'] / run:.0%} | {with_workbook} |")
-        lines += ["", "Where the carestats publication time goes (median seconds per task):", "",
-                  "| task | " + " | ".join(f"{s['scale']:g}x" for s in publication) + " |",
-                  "|---|" + "---:|" * len(publication)]
+            with_workbook = (
+                f"{s['validation_seconds'] / (run + workbook[s['scale']]):.0%}"
+                if s["scale"] in workbook
+                else "n/a"
+            )
+            lines.append(
+                f"| {s['scale']:g}x | {s['validation_seconds']:.2f} | {s['validation_seconds'] / run:.0%} | {with_workbook} |"
+            )
+        lines += [
+            "",
+            "Where the carestats publication time goes (median seconds per task):",
+            "",
+            "| task | " + " | ".join(f"{s['scale']:g}x" for s in publication) + " |",
+            "|---|" + "---:|" * len(publication),
+        ]
         for task in publication[0]["task_seconds"]:
-            lines.append(f"| {task} | " + " | ".join(f"{s['task_seconds'].get(task, 0):.2f}" for s in publication) + " |")
+            lines.append(
+                f"| {task} | "
+                + " | ".join(f"{s['task_seconds'].get(task, 0):.2f}" for s in publication)
+                + " |"
+            )
     if commands:
-        lines += ["", "Command start-up: each command as a person runs it, on a tiny input, median wall seconds of a new"
-                  " process, beside the bare interpreter (`python -c pass`):", "",
-                  "| command | seconds | bare s | ratio |", "|---|---:|---:|---:|"]
-        lines += [f"| `{s['command']}` | {s['seconds']:.2f} | {s['bare_seconds']:.2f} | {s['ratio']:.1f} |" for s in commands]
+        lines += [
+            "",
+            "Command start-up: each command as a person runs it, on a tiny input, median wall seconds of a new"
+            " process, beside the bare interpreter (`python -c pass`):",
+            "",
+            "| command | seconds | bare s | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| `{s['command']}` | {s['seconds']:.2f} | {s['bare_seconds']:.2f} | {s['ratio']:.1f} |"
+            for s in commands
+        ]
     lines += ["", "## Targets", "", "| target | limit | measured | met |", "|---|---:|---:|---|"]
-    lines += [f"| {t['target']} | {t['limit']:g} {t['unit']} | {t['value']:.2f} {t['unit']} | {'yes' if t['met'] else 'NO'} |".replace("  |", " |") for t in targets]
+    lines += [
+        f"| {t['target']} | {t['limit']:g} {t['unit']} | {t['value']:.2f} {t['unit']} | {'yes' if t['met'] else 'NO'} |".replace(
+            "  |", " |"
+        )
+        for t in targets
+    ]
     if findings:
         lines += ["", "## Findings", "", findings.strip()]
     return "\n".join(lines) + "\n"
@@ -283,9 +372,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the 1x scale alone")
     parser.add_argument("--scales", default="1,10,100", help="comma-separated multiples of Scotland's size")
     parser.add_argument("--repetitions", type=int, help="override the repetitions per scale")
-    parser.add_argument("--workbook-scales", default="1", help="scales at which to benchmark the workbook ('' for none)")
+    parser.add_argument(
+        "--workbook-scales", default="1", help="scales at which to benchmark the workbook ('' for none)"
+    )
     parser.add_argument("--out", default="docs", help="folder for benchmarks.md and benchmarks.json")
-    parser.add_argument("--report-only", action="store_true", help="rewrite benchmarks.md from benchmarks.json and the findings")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite benchmarks.md from benchmarks.json and the findings",
+    )
     args = parser.parse_args(argv)
     if args.report_only:
         return write_report(Path(args.out), **json.loads((Path(args.out) / "benchmarks.json").read_text()))
@@ -304,9 +399,16 @@ def main(argv: list[str] | None = None) -> int:
             summaries.append(measure("publication", scale, repetitions, log).summary())
             if f"{scale:g}" in args.workbook_scales.split(","):
                 summaries.append(measure("workbook", scale, repetitions, log).summary())
-    measured = {"machine": machine(), "prefect_server_startup_seconds": server_startup, "results": summaries,
-                "bench_seconds": time.perf_counter() - started, "startup": startup}
-    (out / "benchmarks.json").write_text(json.dumps({**measured, "targets": evaluate(summaries, startup)}, indent=2) + "\n")
+    measured = {
+        "machine": machine(),
+        "prefect_server_startup_seconds": server_startup,
+        "results": summaries,
+        "bench_seconds": time.perf_counter() - started,
+        "startup": startup,
+    }
+    (out / "benchmarks.json").write_text(
+        json.dumps({**measured, "targets": evaluate(summaries, startup)}, indent=2) + "\n"
+    )
     return write_report(out, **measured)
 
 
@@ -323,7 +425,13 @@ def write_report(
     findings_file = out / "benchmark-findings.md"
     findings = findings_file.read_text() if findings_file.exists() else ""
     report = markdown(
-        results, evaluate(results, startup), machine, findings, prefect_server_startup_seconds, bench_seconds, startup
+        results,
+        evaluate(results, startup),
+        machine,
+        findings,
+        prefect_server_startup_seconds,
+        bench_seconds,
+        startup,
     )
     (out / "benchmarks.md").write_text(report)
     print(report)

@@ -36,7 +36,10 @@ def _tiny_edition(folder: Path) -> Path:
     from carestats.dictionary import load_dictionary
 
     columns = load_dictionary().datastore_column_names(TINY_EDITION)
-    rows = [{"CSNumber": f"CS20020000{n:02d}", "ServiceName": f"Service {n}", "CareService": "Care Home Service"} for n in range(3)]
+    rows = [
+        {"CSNumber": f"CS20020000{n:02d}", "ServiceName": f"Service {n}", "CareService": "Care Home Service"}
+        for n in range(3)
+    ]
     lines = [",".join(columns), *(",".join(row.get(c, "") for c in columns) for row in rows)]
     path = folder / f"datastore_{TINY_EDITION.isoformat()}.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -49,15 +52,21 @@ def measure_startup(repetitions: int = REPETITIONS) -> list[dict]:
         csv = _tiny_edition(Path(folder))
         commands = {
             "carestats --help": _carestats("--help"),
-            "carestats workbook (3 rows)": _carestats("workbook", str(csv), "-o", str(Path(folder) / "tiny.xlsx")),
+            "carestats workbook (3 rows)": _carestats(
+                "workbook", str(csv), "-o", str(Path(folder) / "tiny.xlsx")
+            ),
             "carestats publish-datastore (until its flow starts)": [
-                sys.executable, "-c", "import cli.main, flows.publish_datastore"
+                sys.executable,
+                "-c",
+                "import cli.main, flows.publish_datastore",
             ],
         }
         bare = statistics.median(_wall_seconds([sys.executable, "-c", "pass"]) for _ in range(repetitions))
         results = []
         for name, command in commands.items():
             seconds = statistics.median(_wall_seconds(command) for _ in range(repetitions))
-            results.append({"command": name, "seconds": seconds, "bare_seconds": bare, "ratio": seconds / bare})
+            results.append(
+                {"command": name, "seconds": seconds, "bare_seconds": bare, "ratio": seconds / bare}
+            )
             print(f"  start-up {name}: {seconds:.2f} s", flush=True)
     return results

@@ -48,14 +48,16 @@ def date_option(*names: str, help: str) -> Callable:
 
 def common_options(command: Callable) -> Callable:
     """--json and --verbose, on every command."""
-    command = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout, errors included.")(
-        command
-    )
-    return click.option("-v", "--verbose", is_flag=True, help="On a failure, print its details and traceback.")(command)
+    command = click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON object on stdout, errors included."
+    )(command)
+    return click.option(
+        "-v", "--verbose", is_flag=True, help="On a failure, print its details and traceback."
+    )(command)
 
 
 lake_option = click.option(
-    "--lake", metavar="LAKE", help="Lake folder or s3://bucket/prefix (default: $CARESTATS_LAKE, else ./data)."
+    "--lake",
+    metavar="LAKE",
+    help="Lake folder or s3://bucket/prefix (default: $CARESTATS_LAKE, else ./data).",
 )
-
-

@@ -34,7 +34,9 @@ class Column:
     unique: bool = False
     withheld: bool = False
     blank_for: tuple[str, ...] = ()
-    template: str | None = None  # the dictionary's name for a financial-year column, e.g. Complaints_upheld_{fy}
+    template: str | None = (
+        None  # the dictionary's name for a financial-year column, e.g. Complaints_upheld_{fy}
+    )
 
     @property
     def disclosure_note(self) -> str:
@@ -190,7 +192,9 @@ class DataDictionary:
             if template == name:
                 return self._column(spec, None)
             if FINANCIAL_YEAR_PLACEHOLDER in template:
-                regex = "^" + re.escape(template).replace(re.escape(FINANCIAL_YEAR_PLACEHOLDER), r"(\d{4})") + "$"
+                regex = (
+                    "^" + re.escape(template).replace(re.escape(FINANCIAL_YEAR_PLACEHOLDER), r"(\d{4})") + "$"
+                )
                 match = re.match(regex, name)
                 if match and _is_financial_year_label(match.group(1)):
                     return self._column(spec, match.group(1))

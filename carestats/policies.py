@@ -69,7 +69,9 @@ def is_transient(error: BaseException) -> bool:
     from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
     from botocore.exceptions import ConnectionError as BotoConnectionError
 
-    if isinstance(error, (BotoConnectionError, HTTPClientError, IncompleteReadError, ConnectionError, TimeoutError)):
+    if isinstance(
+        error, (BotoConnectionError, HTTPClientError, IncompleteReadError, ConnectionError, TimeoutError)
+    ):
         return True
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))

@@ -22,4 +22,3 @@ def code_version() -> str:
                 digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
                 digest.update(path.read_bytes())
     return f"{version('carestats')}+{digest.hexdigest()[:12]}"
-

@@ -65,8 +65,12 @@ def cli() -> None:
 @cli.command("publish-datastore", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @date_option("--as-at", help="Edition date, a month end (default: the last month end).")
 @lake_option
-@click.option("--workbook/--no-workbook", default=True, show_default=True,
-              help="Also publish the Excel workbook (an edition over 1,048,576 rows cannot have one).")
+@click.option(
+    "--workbook/--no-workbook",
+    default=True,
+    show_default=True,
+    help="Also publish the Excel workbook (an edition over 1,048,576 rows cannot have one).",
+)
 @common_options
 def publish_datastore(as_at: dt.date | None, lake: str | None, workbook: bool, as_json: bool, verbose: bool):
     """Publish (or rebuild exactly) the monthly Datastore edition as at a date."""
@@ -80,7 +84,8 @@ def publish_datastore(as_at: dt.date | None, lake: str | None, workbook: bool, a
         f"from the register extract of {summary['register_extract']}",
         f"Published to {summary['edition']}"
         + ("" if summary["changed"] else " (unchanged: identical bytes already there)"),
-        f"Quality gate: {quality['status']}" + (f" ({', '.join(quality['warnings'])})" if quality["warnings"] else ""),
+        f"Quality gate: {quality['status']}"
+        + (f" ({', '.join(quality['warnings'])})" if quality["warnings"] else ""),
         *[f"  {name}  sha256 {digest}" for name, digest in summary["files"].items()],
     ]
     return CommandResult(summary, lines)
@@ -88,8 +93,14 @@ def publish_datastore(as_at: dt.date | None, lake: str | None, workbook: bool, a
 
 @cli.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, metavar="XLSX",
-              help="Where to write the workbook (missing folders are created).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    metavar="XLSX",
+    help="Where to write the workbook (missing folders are created).",
+)
 @date_option("--as-at", help="Edition date (default: the date in the file name, if it holds one).")
 @common_options
 def workbook(csv_path: Path, output: Path, as_at: dt.date | None, as_json: bool, verbose: bool):
@@ -134,7 +145,9 @@ def validate_datastore(file: Path, as_at: dt.date | None, as_json: bool, verbose
     text, notes = read_datastore_file(file)
     edition = as_at or as_at_from_file_name(file.name)
     report = run_suites(text, as_at=edition, require_all_columns=False, subject=file.name)
-    report.notes += notes + ([] if edition else ["no edition date: rules that need it are skipped (give --as-at)"])
+    report.notes += notes + (
+        [] if edition else ["no edition date: rules that need it are skipped (give --as-at)"]
+    )
     return CommandResult(report.to_dict(), report_text(report), EXIT_DONE if report.passed else EXIT_BLOCKED)
 
 
@@ -145,7 +158,9 @@ def write_suites(as_json: bool, verbose: bool):
     from tasks.generated_suites import write_generated_suites
 
     written = write_generated_suites()
-    return CommandResult({name: str(path) for name, path in written.items()}, [f"Wrote {p}" for p in written.values()])
+    return CommandResult(
+        {name: str(path) for name, path in written.items()}, [f"Wrote {p}" for p in written.values()]
+    )
 
 
 def quiet_third_party_noise() -> None:
@@ -160,7 +175,9 @@ def quiet_third_party_noise() -> None:
             record.exc_info, record.exc_text = None, None
         return True
 
-    logging.getLogger("prefect").addFilter(lambda record: not record.getMessage().startswith("Starting temporary server"))
+    logging.getLogger("prefect").addFilter(
+        lambda record: not record.getMessage().startswith("Starting temporary server")
+    )
     for name in ("prefect.task_runs", "prefect.flow_runs"):
         logging.getLogger(name).addFilter(expected_failure_as_one_line)
 
@@ -175,8 +192,17 @@ def report_failure(error: BaseException, code: int, as_json: bool, verbose: bool
     """One line on stderr (and one JSON object on stdout with --json); the traceback when it helps."""
     details = str(error).strip().splitlines()[1:]
     if as_json:
-        click.echo(json.dumps({"error": headline(error), "exit_code": code, "kind": type(error).__name__,
-                               "details": details}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "error": headline(error),
+                    "exit_code": code,
+                    "kind": type(error).__name__,
+                    "details": details,
+                },
+                indent=2,
+            )
+        )
     click.echo(f"carestats: {headline(error)}" + (f" ({hint})" if hint else ""), err=True)
     if verbose and details:
         click.echo("\n".join(details), err=True)
@@ -197,8 +223,14 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(bare.ctx.get_help())
         return EXIT_DONE
     except click.UsageError as usage:
-        hint = f"see carestats {usage.ctx.info_name if usage.ctx and usage.ctx.parent else ''} --help".replace("  ", " ")
-        return report_failure(click.UsageError(usage.format_message()), EXIT_BAD_INPUT, as_json, verbose, hint)
+        hint = (
+            f"see carestats {usage.ctx.info_name if usage.ctx and usage.ctx.parent else ''} --help".replace(
+                "  ", " "
+            )
+        )
+        return report_failure(
+            click.UsageError(usage.format_message()), EXIT_BAD_INPUT, as_json, verbose, hint
+        )
     except click.Abort:
         click.echo("carestats: interrupted", err=True)
         return EXIT_FAILED

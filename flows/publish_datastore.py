@@ -53,8 +53,12 @@ def publish_monthly_datastore(
     return_freed_memory()
     previous = rendered.previous
     changes = rendered.change_counts if previous else None
-    workbook_files = datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256) if workbook else {}
-    report = datastore.validate_edition(rendered.text, as_at, previous.rows if previous else None, row_count_tolerance)
+    workbook_files = (
+        datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256) if workbook else {}
+    )
+    report = datastore.validate_edition(
+        rendered.text, as_at, previous.rows if previous else None, row_count_tolerance
+    )
     report_files = quality_gate(lake, report, place.quality_report)
     rendered = datastore.with_edition_manifest(rendered, extract, {**workbook_files, **report_files})
     outcome = publish_folder(lake, DatastoreEdition.AREA, place.stamp, rendered.files)

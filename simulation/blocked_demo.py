@@ -40,7 +40,9 @@ def write_corrupted_extract(lake: Lake, as_at: dt.date) -> dict:
     """Write the extract for edition `as_at` from the latest extract, with the defects listed in the result."""
     available = dated_folders(lake.list_folders(RegisterExtract.AREA))
     if not available or available[-1] > as_at:
-        raise ValueError(f"--as-at must be on or after the latest register extract ({available[-1] if available else 'none'})")
+        raise ValueError(
+            f"--as-at must be on or after the latest register extract ({available[-1] if available else 'none'})"
+        )
     source = RegisterExtract(available[-1])
     tables = {
         name: read_datastore_csv(lake.read_bytes(source.table(name)), f"{name}.csv")[0]
@@ -87,16 +89,26 @@ def run_blocked_demo(lake_location: str, as_at: dt.date) -> dict:
             publish_monthly_datastore(as_at=as_at, lake=lake_location)
         except QualityGateBlocked as blocked:
             return {**written, "blocked": True, "message": str(blocked).splitlines()[0]}
-        return {**written, "blocked": False, "message": f"{DatastoreEdition(as_at).folder} was published: the gate let it through"}
+        return {
+            **written,
+            "blocked": False,
+            "message": f"{DatastoreEdition(as_at).folder} was published: the gate let it through",
+        }
     finally:
         lake.delete_folder(target.folder)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: exit 0 when the gate blocked the corrupted edition, 1 when it did not."""
-    parser = argparse.ArgumentParser(prog="python -m simulation.blocked_demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--as-at", required=True, type=dt.date.fromisoformat, help="edition date, after the latest extract")
-    parser.add_argument("--lake", default=None, help="lake folder or s3://bucket/prefix (default: $CARESTATS_LAKE)")
+    parser = argparse.ArgumentParser(
+        prog="python -m simulation.blocked_demo", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--as-at", required=True, type=dt.date.fromisoformat, help="edition date, after the latest extract"
+    )
+    parser.add_argument(
+        "--lake", default=None, help="lake folder or s3://bucket/prefix (default: $CARESTATS_LAKE)"
+    )
     arguments = parser.parse_args(argv)
     outcome = run_blocked_demo(arguments.lake or get_settings().lake, arguments.as_at)
     print(json.dumps(outcome, indent=2))

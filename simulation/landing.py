@@ -20,7 +20,13 @@ class LandedExtracts:
 
 
 def write_register_extracts(
-    lake_location: str, until: dt.date, months: int, *, seed: int = 2025, scale: float = 1.0, messy: bool = True
+    lake_location: str,
+    until: dt.date,
+    months: int,
+    *,
+    seed: int = 2025,
+    scale: float = 1.0,
+    messy: bool = True,
 ) -> LandedExtracts:
     """An extract a few days after each of the `months` month ends up to `until`, from one simulated history.
 

@@ -40,9 +40,15 @@ def s3_endpoint():
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+    saved = {
+        k: os.environ.get(k)
+        for k in ("AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    }
     os.environ.update(
-        AWS_ENDPOINT_URL_S3=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="eu-west-2"
+        AWS_ENDPOINT_URL_S3=endpoint,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION="eu-west-2",
     )
     yield endpoint
     server.stop()
@@ -59,7 +65,9 @@ def s3_bucket(s3_endpoint):
     import boto3
 
     name = f"lake-{uuid.uuid4().hex[:16]}"
-    boto3.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    boto3.client("s3").create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+    )
     return f"s3://{name}/carestats"
 
 
@@ -90,5 +98,6 @@ def open_in_libreoffice(soffice, tmp_path_factory):
     from tests.support.libreoffice import export_sheets
 
     profile = tmp_path_factory.mktemp("lo_profile")
-    return lambda data, stem: export_sheets(soffice, profile, tmp_path_factory.mktemp(f"lo_{stem}"), data, stem)
-
+    return lambda data, stem: export_sheets(
+        soffice, profile, tmp_path_factory.mktemp(f"lo_{stem}"), data, stem
+    )

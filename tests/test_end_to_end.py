@@ -16,7 +16,9 @@ def run(capsys, *arguments: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_default_simulation_publishes_a_scotland_sized_edition_twice_identically(capsys, tmp_path, reference_extract):
+def test_default_simulation_publishes_a_scotland_sized_edition_twice_identically(
+    capsys, tmp_path, reference_extract
+):
     lake = str(tmp_path / "lake")
     simulated = run(capsys, "simulate", "--until", "2025-08-31", "--months", "2", "--lake", lake)
     assert sorted(simulated["extracts"]) == ["2025-08-05", "2025-09-05"]
@@ -27,14 +29,24 @@ def test_default_simulation_publishes_a_scotland_sized_edition_twice_identically
     assert august["previous_edition"] == "2025-07-31" and august["quality"]["status"] != "failed"
     assert august["changes"]["Registered"] > 0 and august["changes"]["Cancelled"] > 0
     assert set(august["files"]) == {
-        "datastore_2025-08-31.csv", "datastore_2025-08-31.xlsx", "definitions_2025-08-31.csv",
-        "changes_2025-08-31.csv", "quality_2025-08-31.json", "quality_2025-08-31.html", "manifest.json",
+        "datastore_2025-08-31.csv",
+        "datastore_2025-08-31.xlsx",
+        "definitions_2025-08-31.csv",
+        "changes_2025-08-31.csv",
+        "quality_2025-08-31.json",
+        "quality_2025-08-31.html",
+        "manifest.json",
     }
 
-    published = pd.read_csv(tmp_path / "lake" / "publish" / "datastore" / "2025-08-31" / "datastore_2025-08-31.csv",
-                            encoding="utf-8-sig", nrows=5)
+    published = pd.read_csv(
+        tmp_path / "lake" / "publish" / "datastore" / "2025-08-31" / "datastore_2025-08-31.csv",
+        encoding="utf-8-sig",
+        nrows=5,
+    )
     real_columns = pd.read_csv(reference_extract, nrows=0).columns
-    assert set(real_columns) <= set(published.columns)  # every column of the real 36-column extract, by its real name
+    assert set(real_columns) <= set(
+        published.columns
+    )  # every column of the real 36-column extract, by its real name
 
     again = run(capsys, "publish-datastore", "--as-at", "2025-08-31", "--lake", lake)
     assert again["files"] == august["files"] and again["changed"] is False

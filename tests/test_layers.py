@@ -76,7 +76,11 @@ def test_no_import_runs_back_up_a_floor():
 
 @pytest.mark.parametrize("beside", [*BESIDE, "cli"])
 def test_the_product_never_imports_what_stands_beside_it_or_the_cli(beside):
-    users = [f"{m}:{line}" for m, name, line in our_imports() if name.startswith(beside) and not m.startswith(beside)]
+    users = [
+        f"{m}:{line}"
+        for m, name, line in our_imports()
+        if name.startswith(beside) and not m.startswith(beside)
+    ]
     allowed = ("cli.",) if beside == "simulation" else ()  # `carestats simulate` is a command for people
     assert [user for user in users if not user.startswith(allowed)] == []
 
@@ -88,7 +92,9 @@ def test_no_packages_import_each_other_in_a_circle():
             graph.setdefault(package(module), set()).add(package(name))
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
+        return any(
+            n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ())
+        )
 
     circles = sorted(p for p in graph if reaches(p, p, {p}))
     assert circles == []

@@ -75,4 +75,4 @@ def change_counts(changes: pd.DataFrame) -> dict[str, int]:
     return {kind: int(per_kind.get(kind, 0)) for kind in CHANGE_ORDER}
 
 
-#END
+# END

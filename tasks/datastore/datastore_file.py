@@ -20,8 +20,20 @@ MISSING_MARKER = "NA"  # what R-made extracts write for an empty cell
 MONTHS = {
     name: number
     for number, name in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july",
-         "august", "september", "october", "november", "december"],
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
         start=1,
     )
 }
@@ -37,7 +49,9 @@ def read_datastore_csv(data: bytes, file_name: str = "datastore.csv") -> tuple[p
     notes = [f"read as {read.encoding}"]
     literal_na = frame == MISSING_MARKER
     if literal_na.any().any():
-        notes.append(f"{int(literal_na.sum().sum()):,} cells held a literal {MISSING_MARKER!r}, read as blank")
+        notes.append(
+            f"{int(literal_na.sum().sum()):,} cells held a literal {MISSING_MARKER!r}, read as blank"
+        )
         frame = frame.mask(literal_na, "")
     return frame, notes
 

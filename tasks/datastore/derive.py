@@ -66,16 +66,22 @@ def grade_spread(min_grade: pd.Series, max_grade: pd.Series) -> pd.Series:
     otherwise 'Mix', and blank for an ungraded service. The quality rule checks published files against it.
     """
     low, high = _floats(min_grade), _floats(max_grade)
-    spread = pd.Series(np.where(low >= 5, "5 or 6", np.where(high <= 2, "1 or 2", "Mix")), index=min_grade.index)
+    spread = pd.Series(
+        np.where(low >= 5, "5 or 6", np.where(high <= 2, "1 or 2", "Mix")), index=min_grade.index
+    )
     return spread.where(min_grade.notna() & max_grade.notna()).astype("string")
 
 
-def grades(gradings: pd.DataFrame, as_at: dt.date, services: pd.Index, key_questions: list[str]) -> pd.DataFrame:
+def grades(
+    gradings: pd.DataFrame, as_at: dt.date, services: pd.Index, key_questions: list[str]
+) -> pd.DataFrame:
     """Latest key-question grades, MinGrade, MaxGrade, GradeSpread, MinGrade_change and publication date."""
     published = _on_or_before(gradings, "Publication_Date", as_at, services)
     current = _latest_per_key_question(published, key_questions)
     latest_date = published.groupby("CSNumber")["Publication_Date"].max()
-    before_latest = published.loc[published["Publication_Date"] < published.groupby("CSNumber")["Publication_Date"].transform("max")]
+    before_latest = published.loc[
+        published["Publication_Date"] < published.groupby("CSNumber")["Publication_Date"].transform("max")
+    ]
     previous = _latest_per_key_question(before_latest, key_questions)
 
     result = current.reindex(services)
@@ -84,8 +90,12 @@ def grades(gradings: pd.DataFrame, as_at: dt.date, services: pd.Index, key_quest
     result["GradeSpread"] = grade_spread(result["MinGrade"], result["MaxGrade"])
     previous_min = previous.min(axis=1, skipna=True).astype("Int64").reindex(services)
     now, before = _floats(result["MinGrade"]), _floats(previous_min)
-    change = pd.Series(np.select([now > before, now < before], ["Improve", "Decline"], default="Same"), index=services)
-    result["MinGrade_change"] = change.where(previous_min.notna() & result["MinGrade"].notna()).astype("string")
+    change = pd.Series(
+        np.select([now > before, now < before], ["Improve", "Decline"], default="Same"), index=services
+    )
+    result["MinGrade_change"] = change.where(previous_min.notna() & result["MinGrade"].notna()).astype(
+        "string"
+    )
     result["Publication_of_Latest_Grading"] = latest_date.reindex(services)
     return result
 
@@ -118,8 +128,10 @@ def counts_by_financial_year(
     return table.astype("Int64")
 
 
-def requirements_by_financial_year(inspections: pd.DataFrame, as_at: dt.date, services: pd.Index) -> pd.DataFrame:
-    """"Yes" if any inspection that year made requirements, else "Inspected but no requirements"; blank if none."""
+def requirements_by_financial_year(
+    inspections: pd.DataFrame, as_at: dt.date, services: pd.Index
+) -> pd.DataFrame:
+    """ "Yes" if any inspection that year made requirements, else "Inspected but no requirements"; blank if none."""
     held = _in_reported_years(inspections, "Inspection_Date", as_at, services)
     any_made = (held["Requirements_Made"] == "Yes").groupby([held["CSNumber"], held["financial_year"]]).any()
     labels = any_made.map({True: "Yes", False: NO_REQUIREMENTS}).unstack("financial_year")
@@ -130,7 +142,9 @@ def requirements_by_financial_year(inspections: pd.DataFrame, as_at: dt.date, se
 
 def year_month(dates: pd.Series) -> pd.Series:
     """Dates as the Datastore's YYYY_M text (month not zero-padded)."""
-    text = dates.dt.year.astype("Int64").astype("string") + "_" + dates.dt.month.astype("Int64").astype("string")
+    text = (
+        dates.dt.year.astype("Int64").astype("string") + "_" + dates.dt.month.astype("Int64").astype("string")
+    )
     return text.astype("string")
 
 
@@ -144,7 +158,10 @@ def assemble_edition(
     """
     frame = services.reset_index(drop=True)
     rows = frame.index
-    events = {name: tables[name].assign(CSNumber=service_rows(tables[name]["CSNumber"], frame["CSNumber"])) for name in EVENT_TABLES}
+    events = {
+        name: tables[name].assign(CSNumber=service_rows(tables[name]["CSNumber"], frame["CSNumber"]))
+        for name in EVENT_TABLES
+    }
     derived = [
         grades(events["gradings"], as_at, rows, dictionary.key_questions),
         last_inspection(events["inspections"], as_at, rows).to_frame(),

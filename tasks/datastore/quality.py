@@ -53,39 +53,79 @@ def datastore_columns_suite(dictionary: DataDictionary) -> dict:
         name, kind = spec["name"], spec["type"]
         add = expectations.append
         if spec.get("required"):
-            add(expectation("expect_column_values_to_not_be_null", {"column": name}, id=f"{name}: required", column=name))
+            add(
+                expectation(
+                    "expect_column_values_to_not_be_null",
+                    {"column": name},
+                    id=f"{name}: required",
+                    column=name,
+                )
+            )
         if spec.get("unique"):
-            add(expectation("expect_column_values_to_be_unique", {"column": name}, id=f"{name}: unique", column=name))
+            add(
+                expectation(
+                    "expect_column_values_to_be_unique", {"column": name}, id=f"{name}: unique", column=name
+                )
+            )
         if kind in TYPE_PATTERNS:
-            add(expectation("expect_column_values_to_match_regex", {"column": name, "regex": TYPE_PATTERNS[kind]},
-                            id=f"{name}: {kind}", column=name))
+            add(
+                expectation(
+                    "expect_column_values_to_match_regex",
+                    {"column": name, "regex": TYPE_PATTERNS[kind]},
+                    id=f"{name}: {kind}",
+                    column=name,
+                )
+            )
         if kind == "date":
-            add(expectation("expect_column_values_to_be_in_set", {"column": name + IS_DATE_SUFFIX, "value_set": [True]},
-                            id=f"{name}: date dd/mm/yyyy", column=name, format=PUBLISHED_DATE_FORMAT))
+            add(
+                expectation(
+                    "expect_column_values_to_be_in_set",
+                    {"column": name + IS_DATE_SUFFIX, "value_set": [True]},
+                    id=f"{name}: date dd/mm/yyyy",
+                    column=name,
+                    format=PUBLISHED_DATE_FORMAT,
+                )
+            )
         if spec.get("pattern"):
-            add(expectation("expect_column_values_to_match_regex", {"column": name, "regex": spec["pattern"]},
-                            id=f"{name}: format", column=name))
+            add(
+                expectation(
+                    "expect_column_values_to_match_regex",
+                    {"column": name, "regex": spec["pattern"]},
+                    id=f"{name}: format",
+                    column=name,
+                )
+            )
         allowed = dictionary.allowed_values(spec.get("allowed"))
         if allowed is not None:
             numeric = kind in TYPE_PATTERNS
-            add(expectation(
-                "expect_column_values_to_be_in_set",
-                {"column": name + VALUE_SUFFIX if numeric else name, "value_set": list(allowed)},
-                id=f"{name}: allowed values", column=name,
-                allowed_from=spec["allowed"] if isinstance(spec["allowed"], str) else None,
-            ))
+            add(
+                expectation(
+                    "expect_column_values_to_be_in_set",
+                    {"column": name + VALUE_SUFFIX if numeric else name, "value_set": list(allowed)},
+                    id=f"{name}: allowed values",
+                    column=name,
+                    allowed_from=spec["allowed"] if isinstance(spec["allowed"], str) else None,
+                )
+            )
         if spec.get("minimum") is not None or spec.get("maximum") is not None:
-            add(expectation(
-                "expect_column_values_to_be_between",
-                {"column": name + VALUE_SUFFIX, "min_value": spec.get("minimum"), "max_value": spec.get("maximum")},
-                id=f"{name}: range", column=name,
-            ))
+            add(
+                expectation(
+                    "expect_column_values_to_be_between",
+                    {
+                        "column": name + VALUE_SUFFIX,
+                        "min_value": spec.get("minimum"),
+                        "max_value": spec.get("maximum"),
+                    },
+                    id=f"{name}: range",
+                    column=name,
+                )
+            )
     return suite(
-        DATASTORE_COLUMNS, expectations,
+        DATASTORE_COLUMNS,
+        expectations,
         "Generated from expectations/data_dictionary.yaml (datastore section) by `carestats write-suites`: do not edit.",
         generated_from="expectations/data_dictionary.yaml",
     )
-
 
 
 def blank_as_null(text: pd.Series) -> pd.Series:
@@ -119,7 +159,9 @@ def typed_frame(text: pd.DataFrame, dictionary: DataDictionary) -> pd.DataFrame:
     return frame
 
 
-def _columns_by_template(names: list[str], dictionary: DataDictionary) -> tuple[dict[str, list[str]], list[str]]:
+def _columns_by_template(
+    names: list[str], dictionary: DataDictionary
+) -> tuple[dict[str, list[str]], list[str]]:
     found: dict[str, list[str]] = {}
     unknown = []
     for name in names:
@@ -131,10 +173,15 @@ def _columns_by_template(names: list[str], dictionary: DataDictionary) -> tuple[
     return found, unknown
 
 
-def _expected_columns(dictionary: DataDictionary, as_at: dt.date | None, found: dict[str, list[str]]) -> dict[str, list[str]]:
+def _expected_columns(
+    dictionary: DataDictionary, as_at: dt.date | None, found: dict[str, list[str]]
+) -> dict[str, list[str]]:
     """Each dictionary column (template) and the names a complete file would have for it."""
     if as_at is None:
-        return {spec["name"]: found.get(spec["name"]) or [spec["name"]] for spec in dictionary.raw["datastore"]["columns"]}
+        return {
+            spec["name"]: found.get(spec["name"]) or [spec["name"]]
+            for spec in dictionary.raw["datastore"]["columns"]
+        }
     expected: dict[str, list[str]] = {}
     for column in dictionary.datastore_columns(as_at):
         expected.setdefault(column.template or column.name, []).append(column.name)
@@ -206,7 +253,9 @@ def validate_datastore(
         needs = rule.needs(meta["params"], dictionary)
         absent = [c for c in needs if c not in text.columns]
         if absent:
-            skipped.append(Skipped(meta["id"], meta["column"], "needs column(s) not in the file: " + ", ".join(absent)))
+            skipped.append(
+                Skipped(meta["id"], meta["column"], "needs column(s) not in the file: " + ", ".join(absent))
+            )
         elif rule.needs_edition_date and as_at is None:
             skipped.append(Skipped(meta["id"], meta["column"], "needs the edition date (--as-at)"))
         else:
@@ -218,7 +267,11 @@ def validate_datastore(
     if as_at is not None:
         parameters[PUBLISHED_COLUMNS] = dictionary.datastore_column_names(as_at) + helpers
     failures = judge(
-        frame, "datastore", entries, parameters=parameters, text=text,
+        frame,
+        "datastore",
+        entries,
+        parameters=parameters,
+        text=text,
         sample_columns=lambda entry: sample_columns[entry["meta"]["id"]],
     )
     if require_all_columns:

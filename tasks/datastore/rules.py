@@ -67,12 +67,16 @@ def gradespread_matches_grades(frame: pd.DataFrame, params: dict, ctx: RuleConte
     return verdict(_matches(frame["GradeSpread"], expected), _everywhere(frame))
 
 
-@rule("key_question_graded_for_service_type", needs=lambda p, d: ["CareService", "Subtype", p["key_question"]])
+@rule(
+    "key_question_graded_for_service_type", needs=lambda p, d: ["CareService", "Subtype", p["key_question"]]
+)
 def key_question_graded_for_service_type(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
     """A key question carries a grade only for the service types the dictionary grades on it."""
     kq, dictionary = params["key_question"], ctx.dictionary
     known = is_in(frame["CareService"], list(dictionary.care_services))
-    pairs = frame.loc[known, ["CareService", "Subtype"]].astype(object).drop_duplicates().itertuples(index=False)
+    pairs = (
+        frame.loc[known, ["CareService", "Subtype"]].astype(object).drop_duplicates().itertuples(index=False)
+    )
     graded_for = {(c, s): kq in dictionary.graded_key_questions(c, s) for c, s in pairs}
     care, subtype = frame["CareService"].astype(object), frame["Subtype"].astype(object)
     allowed = pd.Series([graded_for.get((c, s), True) for c, s in zip(care, subtype)], index=frame.index)
@@ -130,6 +134,8 @@ def health_board_is_councils_main_board(frame: pd.DataFrame, params: dict, ctx: 
 @rule("number_staff_plausible", needs=lambda p, d: ["CareService", "NumberStaff"])
 def number_staff_plausible(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
     """NumberStaff is at most the ceiling params give for the service type."""
-    ceiling = frame["CareService"].astype(object).map(params["maximum_wte"]).fillna(params["default_maximum_wte"])
+    ceiling = (
+        frame["CareService"].astype(object).map(params["maximum_wte"]).fillna(params["default_maximum_wte"])
+    )
     staff = numbers(frame, "NumberStaff")
     return verdict(staff <= ceiling.astype(float), staff.notna())

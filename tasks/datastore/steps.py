@@ -118,13 +118,17 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None) -> 
         place.definitions: csv_bytes(definitions_frame(columns)),
         place.changes: csv_bytes(changes),
     }
-    reference = PreviousEditionRef(previous.as_at, previous.csv_sha256, len(previous.text)) if previous else None
+    reference = (
+        PreviousEditionRef(previous.as_at, previous.csv_sha256, len(previous.text)) if previous else None
+    )
     counts = changes_file.change_counts(changes)
     return EditionFiles(edition.as_at, text, files, changes, counts, reference, edition.withheld_cells)
 
 
 @task(name="render-workbook", task_run_name="render-workbook-{as_at}", cache_policy=WORKBOOK_BY_EDITION_CSV)
-def render_workbook(text: pd.DataFrame, as_at: dt.date, changes: dict[str, int] | None, csv_sha256: str) -> dict[str, bytes]:
+def render_workbook(
+    text: pd.DataFrame, as_at: dt.date, changes: dict[str, int] | None, csv_sha256: str
+) -> dict[str, bytes]:
     """datastore_<as_at>.xlsx for an edition, cached by the edition CSV's sha256 (see WORKBOOK_BY_EDITION_CSV).
 
     The workbook is the costliest file to make and a pure function of the CSV, its date and its change
@@ -136,21 +140,34 @@ def render_workbook(text: pd.DataFrame, as_at: dt.date, changes: dict[str, int] 
 
 
 @task(name="validate-edition", task_run_name="validate-edition-{as_at}", cache_policy=NO_CACHE)
-def validate_edition(text: pd.DataFrame, as_at: dt.date, previous_row_count: int | None, tolerance: float) -> QualityReport:
+def validate_edition(
+    text: pd.DataFrame, as_at: dt.date, previous_row_count: int | None, tolerance: float
+) -> QualityReport:
     """The Datastore suites on the edition exactly as its CSV holds it, for the quality gate to judge."""
     return validate_datastore(
-        text, as_at=as_at, previous_row_count=previous_row_count, tolerance=tolerance, subject=f"Datastore edition {as_at}"
+        text,
+        as_at=as_at,
+        previous_row_count=previous_row_count,
+        tolerance=tolerance,
+        subject=f"Datastore edition {as_at}",
     )
 
 
-def with_edition_manifest(rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes]) -> EditionFiles:
+def with_edition_manifest(
+    rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes]
+) -> EditionFiles:
     """The edition's files plus `extra` (workbook, quality report) and, computed last, the manifest over them all."""
     previous = rendered.previous
     facts = {
         "as_at": rendered.as_at.isoformat(),
-        "register_extract": {"extract_date": extract.extract_date.isoformat(), "files_sha256": dict(extract.files_sha256)},
+        "register_extract": {
+            "extract_date": extract.extract_date.isoformat(),
+            "files_sha256": dict(extract.files_sha256),
+        },
         "code_version": code_version(),
-        "previous_edition": {"as_at": previous.as_at.isoformat(), "csv_sha256": previous.csv_sha256} if previous else None,
+        "previous_edition": {"as_at": previous.as_at.isoformat(), "csv_sha256": previous.csv_sha256}
+        if previous
+        else None,
         "row_count": len(rendered.text),
         "rows_by_care_service": rows_by_care_service(rendered.text),
         "changes_since_previous_edition": rendered.change_counts,
@@ -176,21 +193,31 @@ def report_edition(rendered: EditionFiles, location: str, changed: bool) -> None
         f"**{len(rendered.text):,} registered services** published to `{location}`"
         + ("" if changed else " (identical to what was already published: nothing rewritten)."),
         "",
-        f"Compared with the edition of {previous.as_at}: " if previous else "No previous edition to compare with.",
+        f"Compared with the edition of {previous.as_at}: "
+        if previous
+        else "No previous edition to compare with.",
     ]
     if previous:
         lines += [f"- {kind}: {n:,} services" for kind, n in rendered.change_counts.items()]
     lines += ["", "| Care service | Services |", "|---|---:|"]
     lines += [f"| {name} | {n:,} |" for name, n in counts.items()]
-    for title, frame in (("Registered since the previous edition", registered), ("Cancelled since the previous edition", cancelled)):
+    for title, frame in (
+        ("Registered since the previous edition", registered),
+        ("Cancelled since the previous edition", cancelled),
+    ):
         if len(frame):
             lines += ["", f"## {title} ({len(frame):,})", ""]
             lines += [f"- {row.CSNumber} {row.ServiceName}" for row in frame.head(50).itertuples()]
             if len(frame) > 50:
                 lines.append(f"- ... and {len(frame) - 50:,} more (see the changes file)")
     lines += ["", "## Files", "", "| File | Bytes | sha256 |", "|---|---:|---|"]
-    lines += [f"| {name} | {len(rendered.files[name]):,} | `{digest}` |" for name, digest in sha256_by_file(rendered.files).items()]
-    create_markdown_artifact(markdown="\n".join(lines), key="datastore-edition", description=f"Datastore {as_at}")
+    lines += [
+        f"| {name} | {len(rendered.files[name]):,} | `{digest}` |"
+        for name, digest in sha256_by_file(rendered.files).items()
+    ]
+    create_markdown_artifact(
+        markdown="\n".join(lines), key="datastore-edition", description=f"Datastore {as_at}"
+    )
     create_table_artifact(
         table=[{"CareService": k, "services": v} for k, v in counts.items()],
         key="datastore-services-by-type",

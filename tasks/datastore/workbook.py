@@ -36,16 +36,35 @@ CONTACT = "Care Inspectorate Intelligence team: enquiries@careinspectorate.gov.s
 COUNTABLE_COLUMNS = ("CSNumber", "ServiceName", "SP_number")  # never blank in a Datastore: one per service
 
 PIVOTS = (
-    PivotSpec("ServicesByCareServiceAndCouncil", "Services by council area",
-              "Number of services by care service (rows) and council area (columns)", "CareService", "Council_Area_Name"),
-    PivotSpec("PlacesByCareServiceAndHealthBoard", "Places by health board",
-              "Registered places by care service (rows) and health board (columns)", "CareService", "Health_Board_Name",
-              "Registered_Places"),
-    PivotSpec("ServicesByMinGradeAndCareService", "Services by lowest grade",
-              "Number of services by lowest key-question grade, MinGrade (rows), and care service (columns)", "MinGrade",
-              "CareService"),
-    PivotSpec("ServicesBySectorAndClientGroup", "Services by sector",
-              "Number of services by sector, ServiceType (rows), and client group (columns)", "ServiceType", "Client_group"),
+    PivotSpec(
+        "ServicesByCareServiceAndCouncil",
+        "Services by council area",
+        "Number of services by care service (rows) and council area (columns)",
+        "CareService",
+        "Council_Area_Name",
+    ),
+    PivotSpec(
+        "PlacesByCareServiceAndHealthBoard",
+        "Places by health board",
+        "Registered places by care service (rows) and health board (columns)",
+        "CareService",
+        "Health_Board_Name",
+        "Registered_Places",
+    ),
+    PivotSpec(
+        "ServicesByMinGradeAndCareService",
+        "Services by lowest grade",
+        "Number of services by lowest key-question grade, MinGrade (rows), and care service (columns)",
+        "MinGrade",
+        "CareService",
+    ),
+    PivotSpec(
+        "ServicesBySectorAndClientGroup",
+        "Services by sector",
+        "Number of services by sector, ServiceType (rows), and client group (columns)",
+        "ServiceType",
+        "Client_group",
+    ),
 )
 
 
@@ -128,8 +147,14 @@ def _edition_words(as_at: dt.date | None) -> str:
     return f"as at {as_at.day} {as_at:%B %Y}" if as_at else "(edition date not known)"
 
 
-def _write_cover(ws, as_at: dt.date | None, rows: int, sheets: list[str], changes: dict[str, int] | None,
-                 skipped: dict[str, str]) -> None:
+def _write_cover(
+    ws,
+    as_at: dt.date | None,
+    rows: int,
+    sheets: list[str],
+    changes: dict[str, int] | None,
+    skipped: dict[str, str],
+) -> None:
     """Title, what the file holds, licence, source, contact, how to use the pivots and what changed."""
     dictionary = load_dictionary()
     pivot_sheets = [s for s in sheets if s not in ("Cover", DATA_SHEET, DEFINITIONS_SHEET)]
@@ -138,21 +163,44 @@ def _write_cover(ws, as_at: dt.date | None, rows: int, sheets: list[str], change
         ("text", f"As at: {as_at:%d/%m/%Y}" if as_at else "As at: not known (the file name holds no date)"),
         ("heading", "What this file holds"),
         ("text", f"Every care service registered on the edition date, one row each: {rows:,} services."),
-        ("text", f"Sheet '{DATA_SHEET}': the same rows and columns as the Datastore CSV, as the table '{DATA_TABLE}'."),
+        (
+            "text",
+            f"Sheet '{DATA_SHEET}': the same rows and columns as the Datastore CSV, as the table '{DATA_TABLE}'.",
+        ),
         *[("text", f"Sheet '{s}': a pivot table of the Data sheet.") for s in pivot_sheets],
-        ("text", f"Sheet '{DEFINITIONS_SHEET}': what every column means, its type, allowed values and disclosure notes."),
+        (
+            "text",
+            f"Sheet '{DEFINITIONS_SHEET}': what every column means, its type, allowed values and disclosure notes.",
+        ),
         ("heading", "Licence"),
-        ("text", (f"You may use and re-use this data free of charge in any format or medium under the terms of the "
-                  f"{dictionary.licence}. To view this licence visit {LICENCE_URL}")),
+        (
+            "text",
+            (
+                f"You may use and re-use this data free of charge in any format or medium under the terms of the "
+                f"{dictionary.licence}. To view this licence visit {LICENCE_URL}"
+            ),
+        ),
         ("heading", "Source and contact"),
         ("text", f"Source: {SOURCE}"),
         ("text", f"Contact: {CONTACT}"),
         ("heading", "How to use the pivot tables"),
-        ("text", "Each pivot sheet counts or sums the rows of the Data sheet and is recalculated when the file is opened."),
-        ("text", "To change one, click inside it and use the PivotTable Fields list (Excel) or Properties (LibreOffice)."),
-        ("text", "If you filter or edit the Data sheet, use Refresh (Data > Refresh All) to update the pivots."),
+        (
+            "text",
+            "Each pivot sheet counts or sums the rows of the Data sheet and is recalculated when the file is opened.",
+        ),
+        (
+            "text",
+            "To change one, click inside it and use the PivotTable Fields list (Excel) or Properties (LibreOffice).",
+        ),
+        (
+            "text",
+            "If you filter or edit the Data sheet, use Refresh (Data > Refresh All) to update the pivots.",
+        ),
         ("text", "'(blank)' is the count of services with no value in that column."),
-        ("text", "Text that starts with =, +, -, @ or a tab is shown with a leading apostrophe so that it is never run as a formula."),
+        (
+            "text",
+            "Text that starts with =, +, -, @ or a tab is shown with a leading apostrophe so that it is never run as a formula.",
+        ),
         ("heading", "Changes since the previous edition (number of services)"),
     ]
     if changes is None:
@@ -169,5 +217,3 @@ def _write_cover(ws, as_at: dt.date | None, rows: int, sheets: list[str], change
         cell.font = fonts[kind]
         cell.alignment = wrap
     ws.column_dimensions["A"].width = 110
-
-

@@ -24,10 +24,16 @@ from tasks.shared.quarantine import Problem
 MISSING_MARKERS = ("", "NA", "N/A", "NULL")
 MISSING_VALUE_SET = pa.array(MISSING_MARKERS)
 FLAG_YES, FLAG_NO = pa.array(["yes", "y", "true"]), pa.array(["no", "n", "false"])
-NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # what pandas' to_numeric reads, without inf and nan
+NUMBER_PATTERN = (
+    r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # what pandas' to_numeric reads, without inf and nan
+)
 LARGEST_EXACT_INTEGER = 2.0**53
 ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
+PANDAS_TYPES = {
+    pa.string(): pd.StringDtype("pyarrow"),
+    pa.int64(): pd.Int64Dtype(),
+    pa.float64(): pd.Float64Dtype(),
+}
 FIRST_DATA_LINE = 2  # the header is line 1
 REPEATS_TO_COMPACT = 20  # a text column is held as categories when each value repeats this often on average
 
@@ -64,7 +70,9 @@ def choose_extract(available: list[dt.date], as_at: dt.date) -> dt.date:
     return later[0]
 
 
-def parse_table(source: Source, file_name: str, spec: ExtractTable, dictionary: DataDictionary) -> DecodedTable:
+def parse_table(
+    source: Source, file_name: str, spec: ExtractTable, dictionary: DataDictionary
+) -> DecodedTable:
     """One extract table (its bytes, or a way to open them) to a typed DataFrame, with every problem found.
 
     Values are checked and typed in Arrow, column by column, each raw column released once converted:
@@ -75,7 +83,9 @@ def parse_table(source: Source, file_name: str, spec: ExtractTable, dictionary: 
     except UnreadableCsv as error:
         raise ExtractError([Problem(file_name, None, None, None, str(error))]) from error
     problems = [Problem(file_name, row.line, None, None, f"malformed row: {row}") for row in read.malformed]
-    missing = [c for c in spec.columns if c not in read.table.column_names and spec.columns[c].get("required")]
+    missing = [
+        c for c in spec.columns if c not in read.table.column_names and spec.columns[c].get("required")
+    ]
     problems += [Problem(file_name, 1, c, None, "required column missing from the header") for c in missing]
     if missing:
         return DecodedTable(read.to_pandas(), read.encoding, problems)
@@ -89,14 +99,18 @@ def parse_table(source: Source, file_name: str, spec: ExtractTable, dictionary: 
         else:
             values = pa.chunked_array([pa.repeat("", raw.num_rows)])
         present = pc.invert(pc.is_in(values, value_set=MISSING_VALUE_SET))
-        typed[column], column_problems = _convert(pc.if_else(present, values, ""), present, column_spec, file_name, column)
+        typed[column], column_problems = _convert(
+            pc.if_else(present, values, ""), present, column_spec, file_name, column
+        )
         problems += column_problems
     if "Council_Area_Name" in typed:
         typed["Council_Area_Name"], council_problems = normalise_council_areas(
             typed["Council_Area_Name"], file_name, dictionary
         )
         problems += council_problems
-    frame = pa.table({name: _compact(values) for name, values in typed.items()}).to_pandas(types_mapper=PANDAS_TYPES.get)
+    frame = pa.table({name: _compact(values) for name, values in typed.items()}).to_pandas(
+        types_mapper=PANDAS_TYPES.get
+    )
     problems += _duplicate_keys(frame, spec, file_name)
     return DecodedTable(frame, encoding, problems)
 
@@ -107,7 +121,9 @@ def _compact(values: pa.ChunkedArray) -> pa.ChunkedArray:
     The register at 100x is 2.7M services: its low-cardinality columns as categories take a twentieth
     of the memory. The edition turns them back into text once it has chosen its services (as_text).
     """
-    if pa.types.is_string(values.type) and pc.count_distinct(values).as_py() * REPEATS_TO_COMPACT <= len(values):
+    if pa.types.is_string(values.type) and pc.count_distinct(values).as_py() * REPEATS_TO_COMPACT <= len(
+        values
+    ):
         return pc.dictionary_encode(values)
     return values
 
@@ -122,10 +138,15 @@ def _true(mask: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.fill_null(mask, False)
 
 
-def _problems_for(mask: pa.ChunkedArray, values: pa.ChunkedArray, file_name: str, column: str, message: str) -> list[Problem]:
+def _problems_for(
+    mask: pa.ChunkedArray, values: pa.ChunkedArray, file_name: str, column: str, message: str
+) -> list[Problem]:
     rows = pc.indices_nonzero(_true(mask))
     shown = pc.take(values, rows).to_pylist()
-    return [Problem(file_name, row + FIRST_DATA_LINE, column, value, message) for row, value in zip(rows.to_pylist(), shown)]
+    return [
+        Problem(file_name, row + FIRST_DATA_LINE, column, value, message)
+        for row, value in zip(rows.to_pylist(), shown)
+    ]
 
 
 def _convert(
@@ -140,23 +161,33 @@ def _convert(
         well_formed = pc.if_else(_true(pc.match_substring_regex(blanked, ISO_DATE_PATTERN)), blanked, None)
         parsed = pc.strptime(well_formed, format="%Y-%m-%d", unit="s", error_is_null=True)
         # strptime rolls 30 February over into March: a real date keeps the day it was written with.
-        valid = _true(pc.equal(pc.day(parsed), pc.cast(pc.utf8_slice_codeunits(well_formed, 8, 10), pa.int64())))
-        problems += _problems_for(pc.and_(present, pc.invert(valid)), values, file_name, column, "not a date (yyyy-mm-dd)")
+        valid = _true(
+            pc.equal(pc.day(parsed), pc.cast(pc.utf8_slice_codeunits(well_formed, 8, 10), pa.int64()))
+        )
+        problems += _problems_for(
+            pc.and_(present, pc.invert(valid)), values, file_name, column, "not a date (yyyy-mm-dd)"
+        )
         return pc.if_else(valid, parsed, None), problems
     if kind in ("integer", "decimal"):
         valid = _true(pc.match_substring_regex(blanked, NUMBER_PATTERN))
         parsed = pc.cast(pc.if_else(valid, blanked, None), pa.float64())
         if kind == "integer":
-            whole = pc.and_(pc.equal(parsed, pc.floor(parsed)), pc.less(pc.abs(parsed), LARGEST_EXACT_INTEGER))
+            whole = pc.and_(
+                pc.equal(parsed, pc.floor(parsed)), pc.less(pc.abs(parsed), LARGEST_EXACT_INTEGER)
+            )
             valid = pc.and_(valid, _true(whole))
             parsed = pc.cast(pc.if_else(valid, parsed, None), pa.int64())
         article = "an" if kind == "integer" else "a"
-        problems += _problems_for(pc.and_(present, pc.invert(valid)), values, file_name, column, f"not {article} {kind}")
+        problems += _problems_for(
+            pc.and_(present, pc.invert(valid)), values, file_name, column, f"not {article} {kind}"
+        )
         return parsed, problems
     if kind == "flag":
         lowered = pc.utf8_lower(blanked)
         yes, no = _true(pc.is_in(lowered, value_set=FLAG_YES)), _true(pc.is_in(lowered, value_set=FLAG_NO))
-        problems += _problems_for(pc.and_(present, pc.invert(pc.or_(yes, no))), values, file_name, column, "not Yes or No")
+        problems += _problems_for(
+            pc.and_(present, pc.invert(pc.or_(yes, no))), values, file_name, column, "not Yes or No"
+        )
         return pc.if_else(yes, "Yes", pc.if_else(no, "No", pa.scalar(None, pa.string()))), problems
     pattern = spec.get("pattern")
     if pattern:
@@ -189,6 +220,12 @@ def _duplicate_keys(frame: pd.DataFrame, spec: ExtractTable, file_name: str) -> 
     key = list(spec.key)
     duplicated = frame.duplicated(key, keep="first")
     return [
-        Problem(file_name, int(i) + FIRST_DATA_LINE, "+".join(key), " / ".join(str(frame.at[i, k]) for k in key), "duplicate key")
+        Problem(
+            file_name,
+            int(i) + FIRST_DATA_LINE,
+            "+".join(key),
+            " / ".join(str(frame.at[i, k]) for k in key),
+            "duplicate key",
+        )
         for i in duplicated[duplicated].index
     ]

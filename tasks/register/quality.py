@@ -28,25 +28,57 @@ def register_extract_suite(dictionary: DataDictionary) -> dict:
         for name, column in spec.columns.items():
             ref = f"{table}.{name}"
             if column.get("required"):
-                expectations.append(expectation("expect_column_values_to_not_be_null", {"column": name},
-                                                id=f"{ref}: required", column=name, table=table))
+                expectations.append(
+                    expectation(
+                        "expect_column_values_to_not_be_null",
+                        {"column": name},
+                        id=f"{ref}: required",
+                        column=name,
+                        table=table,
+                    )
+                )
             if column.get("pattern"):
-                expectations.append(expectation("expect_column_values_to_match_regex", {"column": name, "regex": column["pattern"]},
-                                                id=f"{ref}: format", column=name, table=table))
+                expectations.append(
+                    expectation(
+                        "expect_column_values_to_match_regex",
+                        {"column": name, "regex": column["pattern"]},
+                        id=f"{ref}: format",
+                        column=name,
+                        table=table,
+                    )
+                )
             if column.get("type") == "flag":
-                expectations.append(expectation("expect_column_values_to_be_in_set", {"column": name, "value_set": ["Yes", "No"]},
-                                                id=f"{ref}: Yes or No", column=name, table=table))
+                expectations.append(
+                    expectation(
+                        "expect_column_values_to_be_in_set",
+                        {"column": name, "value_set": ["Yes", "No"]},
+                        id=f"{ref}: Yes or No",
+                        column=name,
+                        table=table,
+                    )
+                )
         key = list(spec.key)
         unique = (
-            expectation("expect_column_values_to_be_unique", {"column": key[0]}, id=f"{table}: key {key[0]} unique",
-                        column=key[0], table=table)
+            expectation(
+                "expect_column_values_to_be_unique",
+                {"column": key[0]},
+                id=f"{table}: key {key[0]} unique",
+                column=key[0],
+                table=table,
+            )
             if len(key) == 1
-            else expectation("expect_compound_columns_to_be_unique", {"column_list": key},
-                             id=f"{table}: key {' + '.join(key)} unique", column="+".join(key), table=table)
+            else expectation(
+                "expect_compound_columns_to_be_unique",
+                {"column_list": key},
+                id=f"{table}: key {' + '.join(key)} unique",
+                column="+".join(key),
+                table=table,
+            )
         )
         expectations.append(unique)
     return suite(
-        REGISTER_EXTRACT, expectations,
+        REGISTER_EXTRACT,
+        expectations,
         "Generated from expectations/data_dictionary.yaml (register_extract section) by `carestats write-suites`: do not edit.",
         generated_from="expectations/data_dictionary.yaml",
     )
@@ -55,7 +87,12 @@ def register_extract_suite(dictionary: DataDictionary) -> dict:
 def validate_register_extract(tables: dict[str, pd.DataFrame], subject: str = "") -> QualityReport:
     """The register_extract suite on the loaded (typed) tables; each table is its own GX batch."""
     reports = [
-        validate_frame(frame, REGISTER_EXTRACT, subject=subject, applies=lambda entry, table=table: entry["meta"]["table"] == table)
+        validate_frame(
+            frame,
+            REGISTER_EXTRACT,
+            subject=subject,
+            applies=lambda entry, table=table: entry["meta"]["table"] == table,
+        )
         for table, frame in tables.items()
     ]
     return QualityReport(

@@ -48,8 +48,13 @@ def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
     """The first extract taken after the edition date, with the sha256 of each of its files."""
     lake = open_lake(lake_location)
     chosen = RegisterExtract(choose_extract(dated_folders(lake.list_folders(RegisterExtract.AREA)), as_at))
-    files = tuple((key.rsplit("/", 1)[1], stream_sha256_hex(lake.open_read(key))) for key in lake.list_keys(chosen.folder))
-    get_run_logger().info("Edition %s uses the register extract of %s (%d files)", as_at, chosen.extract_date, len(files))
+    files = tuple(
+        (key.rsplit("/", 1)[1], stream_sha256_hex(lake.open_read(key)))
+        for key in lake.list_keys(chosen.folder)
+    )
+    get_run_logger().info(
+        "Edition %s uses the register extract of %s (%d files)", as_at, chosen.extract_date, len(files)
+    )
     return ExtractRef(chosen.extract_date, files)
 
 
@@ -63,14 +68,21 @@ def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
 )
 def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, pd.DataFrame]:
     """Every table, typed and normalised; a bad extract is quarantined whole with a report of its problems."""
-    lake, dictionary, logger, place = open_lake(lake_location), load_dictionary(), get_run_logger(), extract.place
+    lake, dictionary, logger, place = (
+        open_lake(lake_location),
+        load_dictionary(),
+        get_run_logger(),
+        extract.place,
+    )
     tables, problems = {}, []
     for name in dictionary.extract_tables:
         key = place.table(name)
         if not lake.exists(key):
             problems.append(Problem(key, None, None, None, "table missing from the extract"))
             continue
-        decoded = parse_table(partial(lake.open_read, key), f"{name}.csv", dictionary.extract_table(name), dictionary)
+        decoded = parse_table(
+            partial(lake.open_read, key), f"{name}.csv", dictionary.extract_table(name), dictionary
+        )
         logger.info("%s.csv: %d rows, %s", name, len(decoded.frame), decoded.encoding)
         tables[name], problems = decoded.frame, problems + decoded.problems
     if problems:
@@ -81,7 +93,11 @@ def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, 
     return tables
 
 
-@task(name="validate-register-extract", task_run_name="validate-register-extract-{extract.extract_date}", cache_policy=NO_CACHE)
+@task(
+    name="validate-register-extract",
+    task_run_name="validate-register-extract-{extract.extract_date}",
+    cache_policy=NO_CACHE,
+)
 def validate_extract(tables: dict[str, pd.DataFrame], extract: ExtractRef) -> QualityReport:
     """The register_extract suite on the loaded tables, for the quality gate to judge."""
     return validate_register_extract(tables, subject=f"register extract {extract.extract_date}")

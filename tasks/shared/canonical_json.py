@@ -13,4 +13,6 @@ from typing import Any
 
 def canonical_json(value: Any) -> bytes:
     """The value as canonical JSON bytes: the same content gives the same bytes on every run."""
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode(
+        "utf-8"
+    )

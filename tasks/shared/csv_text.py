@@ -88,7 +88,9 @@ def _header(head: bytes, encoding: str) -> list[str]:
     return next(csv.reader(io.StringIO(first_line.decode(encoding))), [])
 
 
-def _parse(open_stream: Callable[[], BinaryIO], encoding: str, header: list[str]) -> tuple[pa.Table, list[MalformedRow]]:
+def _parse(
+    open_stream: Callable[[], BinaryIO], encoding: str, header: list[str]
+) -> tuple[pa.Table, list[MalformedRow]]:
     malformed: list[MalformedRow] = []
 
     def set_aside(row) -> str:
@@ -148,7 +150,9 @@ class CsvStyle:
     encoding: str  # utf-8, utf-8-sig (with BOM) or cp1252
     newline: str
     missing: str  # what a null is written as: "" or NA
-    quote_all: bool  # quote every text value (as the real Datastore export does), else only those that need it
+    quote_all: (
+        bool  # quote every text value (as the real Datastore export does), else only those that need it
+    )
 
 
 def _quoted(text: pa.Array, always: bool, has_quote: bool, has_special: bool) -> pa.Array:
@@ -171,12 +175,19 @@ def _specials(array: pa.ChunkedArray) -> tuple[bool, bool]:
 
     Searched in each chunk's character buffer in one go: per-value kernels cost more than the search.
     """
-    buffers = [chunk.buffers()[2] for chunk in array.chunks if len(chunk.buffers()) > 2 and chunk.buffers()[2] is not None]
+    buffers = [
+        chunk.buffers()[2]
+        for chunk in array.chunks
+        if len(chunk.buffers()) > 2 and chunk.buffers()[2] is not None
+    ]
     return any(QUOTE.search(data) for data in buffers), any(SPECIAL.search(data) for data in buffers)
 
 
 def _rows(
-    arrays: dict[str, pa.ChunkedArray], as_text: Callable[[str, pa.Array], pa.Array], specials: dict[str, tuple[bool, bool]], style: CsvStyle
+    arrays: dict[str, pa.ChunkedArray],
+    as_text: Callable[[str, pa.Array], pa.Array],
+    specials: dict[str, tuple[bool, bool]],
+    style: CsvStyle,
 ) -> bytes:
     """Encoded CSV lines for a slice of the table."""
     fields = []
@@ -194,7 +205,9 @@ def _rows(
 
 
 def csv_bytes(
-    frame: pd.DataFrame, style: CsvStyle, as_text: Callable[[str, pa.Array], pa.Array] = lambda name, array: array
+    frame: pd.DataFrame,
+    style: CsvStyle,
+    as_text: Callable[[str, pa.Array], pa.Array] = lambda name, array: array,
 ) -> bytes:
     """The frame as CSV bytes, quoting as Python's csv module does (QUOTE_MINIMAL) unless style.quote_all.
 
@@ -206,10 +219,21 @@ def csv_bytes(
     for name in frame.columns:  # the frame's own Arrow buffers where it has them: the text is not copied
         array = pa.array(frame[name], from_pandas=True)
         arrays[name] = array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
-    specials = {name: _specials(array) for name, array in arrays.items() if pa.types.is_string(array.type) or pa.types.is_large_string(array.type)}
+    specials = {
+        name: _specials(array)
+        for name, array in arrays.items()
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    }
     header = ",".join(f'"{c}"' if style.quote_all else c for c in frame.columns) + style.newline
     out = io.BytesIO()
     out.write((codecs.BOM_UTF8 if style.encoding == "utf-8-sig" else b"") + header.encode())
     for start in range(0, len(frame), CHUNK_ROWS):
-        out.write(_rows({name: array.slice(start, CHUNK_ROWS) for name, array in arrays.items()}, as_text, specials, style))
+        out.write(
+            _rows(
+                {name: array.slice(start, CHUNK_ROWS) for name, array in arrays.items()},
+                as_text,
+                specials,
+                style,
+            )
+        )
     return out.getvalue()  # hands over the buffer without copying it

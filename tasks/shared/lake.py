@@ -85,7 +85,9 @@ def open_lake(location: str) -> Lake:
     """A lake from CARESTATS_LAKE: a folder path, or s3://bucket/prefix (encrypted as the settings say)."""
     if location.startswith("s3://"):
         bucket, _, prefix = location[len("s3://") :].partition("/")
-        return S3Lake(bucket, prefix.strip("/"), server_side_encryption=get_settings().s3_server_side_encryption)
+        return S3Lake(
+            bucket, prefix.strip("/"), server_side_encryption=get_settings().s3_server_side_encryption
+        )
     return LocalLake(Path(location))
 
 
@@ -165,7 +167,6 @@ class LocalLake:
             if staging.exists():
                 shutil.rmtree(staging)
 
-
     def delete_folder(self, prefix: str) -> None:
         """Remove a folder and everything in it (nothing happens if it is not there)."""
         path = self._path(prefix)
@@ -215,7 +216,9 @@ class S3Lake:
     take an edition through its manifest, whose sha256 values name the exact bytes of each file.
     """
 
-    def __init__(self, bucket: str, prefix: str = "", client=None, server_side_encryption: str | None = "AES256"):
+    def __init__(
+        self, bucket: str, prefix: str = "", client=None, server_side_encryption: str | None = "AES256"
+    ):
         import boto3
 
         self.bucket = bucket
@@ -280,7 +283,11 @@ class S3Lake:
         if self._same_published(prefix, files):
             return PublishOutcome(self.uri(prefix), changed=False)
         parent, _, name = prefix.rpartition("/")
-        staging = f"{parent}/.staging/{name}-{uuid.uuid4().hex}" if parent else f".staging/{name}-{uuid.uuid4().hex}"
+        staging = (
+            f"{parent}/.staging/{name}-{uuid.uuid4().hex}"
+            if parent
+            else f".staging/{name}-{uuid.uuid4().hex}"
+        )
         try:
             for file_name, data in sorted(files.items()):
                 self.write_bytes(f"{staging}/{file_name}", data)

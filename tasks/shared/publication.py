@@ -56,7 +56,9 @@ def publish_folder(lake_location: str, area: str, name: str, files: dict[str, by
     else:
         logger.info("Published %d files to %s", len(files), outcome.uri)
         if outcome.superseded:
-            logger.warning("A different publication was replaced; its files were kept at %s", outcome.superseded)
+            logger.warning(
+                "A different publication was replaced; its files were kept at %s", outcome.superseded
+            )
     point_latest(lake, area, name, sha256_hex(files[MANIFEST]))
     return outcome
 
@@ -66,5 +68,7 @@ def point_latest(lake: Lake, area: str, name: str, manifest_sha256: str) -> bool
     key = f"{area}/{LATEST}"
     if lake.exists(key) and json.loads(lake.read_bytes(key))["edition"] > name:
         return False
-    lake.write_bytes(key, canonical_json({"edition": name, "folder": f"{area}/{name}", "manifest_sha256": manifest_sha256}))
+    lake.write_bytes(
+        key, canonical_json({"edition": name, "folder": f"{area}/{name}", "manifest_sha256": manifest_sha256})
+    )
     return True

@@ -13,7 +13,9 @@ from carestats.dictionary import Column
 from tasks.shared.csv_text import CsvStyle, read_csv_text
 from tasks.shared.csv_text import csv_bytes as write_csv
 
-PUBLISHED_CSV = CsvStyle(encoding="utf-8-sig", newline="\r\n", missing="", quote_all=False)  # a BOM: Excel reads UTF-8
+PUBLISHED_CSV = CsvStyle(
+    encoding="utf-8-sig", newline="\r\n", missing="", quote_all=False
+)  # a BOM: Excel reads UTF-8
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -66,5 +68,3 @@ def definitions_frame(columns: list[Column]) -> pd.DataFrame:
             "Disclosure": [c.disclosure_note for c in columns],
         }
     )
-
-

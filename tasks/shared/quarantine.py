@@ -28,12 +28,18 @@ class Problem:
 
     def __str__(self) -> str:
         """The problem as one readable line: where, what, and the value found."""
-        where = self.file + (f" line {self.line}" if self.line else "") + (f", field {self.field}" if self.field else "")
+        where = (
+            self.file
+            + (f" line {self.line}" if self.line else "")
+            + (f", field {self.field}" if self.field else "")
+        )
         value = f" (value {self.value!r})" if self.value is not None else ""
         return f"{where}: {self.message}{value}"
 
 
-def quarantine(lake: Lake, folder: str, sources: dict[str, str], problems: list[Problem], about: dict[str, Any]) -> str:
+def quarantine(
+    lake: Lake, folder: str, sources: dict[str, str], problems: list[Problem], about: dict[str, Any]
+) -> str:
     """Copy every source file (name -> landed key) into `folder` with problems.json; returns the folder's address.
 
     `about` says what the batch was (an extract date and checksums, a return year), so the report can be
@@ -42,5 +48,7 @@ def quarantine(lake: Lake, folder: str, sources: dict[str, str], problems: list[
     for name, key in sources.items():
         if lake.exists(key):
             lake.write_bytes(f"{folder}/{name}", lake.read_bytes(key))
-    lake.write_bytes(f"{folder}/{PROBLEMS}", canonical_json({**about, "problems": [asdict(p) for p in problems]}))
+    lake.write_bytes(
+        f"{folder}/{PROBLEMS}", canonical_json({**about, "problems": [asdict(p) for p in problems]})
+    )
     return lake.uri(folder)

@@ -4,8 +4,14 @@ from benchmarks.run import TARGETS, evaluate
 
 
 def summary(stage, scale, seconds, bare, peak=500.0, validation=None):
-    result = {"stage": stage, "scale": scale, "carestats_seconds": seconds, "bare_seconds": bare,
-              "ratio": seconds / bare, "carestats_peak_rss_mb": peak}
+    result = {
+        "stage": stage,
+        "scale": scale,
+        "carestats_seconds": seconds,
+        "bare_seconds": bare,
+        "ratio": seconds / bare,
+        "carestats_peak_rss_mb": peak,
+    }
     if validation is not None:
         result["validation_seconds"] = validation
     return result
@@ -18,7 +24,10 @@ def test_every_target_is_evaluated_with_its_limit():
         summary("publication", 10.0, 24.0, 20.0, validation=9.0),
         summary("publication", 100.0, 300.0, 240.0, peak=9000.0, validation=100.0),
     ]
-    startup = [{"command": "carestats --help", "seconds": 0.4}, {"command": "carestats workbook (3 rows)", "seconds": 2.5}]
+    startup = [
+        {"command": "carestats --help", "seconds": 0.4},
+        {"command": "carestats workbook (3 rows)", "seconds": 2.5},
+    ]
     judged = {t["target"]: (round(t["value"], 3), t["met"]) for t in evaluate(summaries, startup)}
     assert len(judged) == len(TARGETS)
     assert judged["Publication at 1x: carestats / bare"] == (1.5, True)
@@ -27,6 +36,9 @@ def test_every_target_is_evaluated_with_its_limit():
     assert judged["Publication growth, 100x services: time(100x) / time(10x)"] == (12.5, False)
     assert judged["Peak memory of the publication at 100x"] == (9000.0, False)
     assert judged["Workbook at 1x: carestats / openpyxl bare data sheet"] == (round(8 / 7, 3), True)
-    assert judged["Validation at 1x, share of the publication run with the workbook"] == (round(1 / 12, 3), True)
+    assert judged["Validation at 1x, share of the publication run with the workbook"] == (
+        round(1 / 12, 3),
+        True,
+    )
     assert judged["Start-up of carestats --help"] == (0.4, True)
     assert judged["Start-up of carestats workbook (3 rows)"] == (2.5, False)

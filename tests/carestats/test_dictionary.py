@@ -24,9 +24,15 @@ def test_published_columns_expand_financial_years_in_dictionary_order():
     assert names[:3] == ["CSNumber", "CareService", "Subtype"]
     tail = names[names.index("Last_inspection_Date") + 1 :]
     assert tail == [
-        "Complaints_upheld_2324", "Complaints_upheld_2425", "Complaints_upheld_2526",
-        "Enforcements_issued_2324", "Enforcements_issued_2425", "Enforcements_issued_2526",
-        "any_requirements_2324", "any_requirements_2425", "any_requirements_2526",
+        "Complaints_upheld_2324",
+        "Complaints_upheld_2425",
+        "Complaints_upheld_2526",
+        "Enforcements_issued_2324",
+        "Enforcements_issued_2425",
+        "Enforcements_issued_2526",
+        "any_requirements_2324",
+        "any_requirements_2425",
+        "any_requirements_2526",
     ]
     assert len(names) == len(set(names)) == 55
 
@@ -35,7 +41,14 @@ def test_internal_register_fields_are_never_published():
     dictionary = load_dictionary()
     published = set(dictionary.datastore_column_names(dt.date(2025, 8, 31)))
     internal = {c for c, spec in dictionary.extract_table("services").columns.items() if spec.get("internal")}
-    assert internal == {"Manager_Name", "Date_Registered", "Date_Cancelled", "Contact_Name", "Contact_Email", "Contact_Phone"}
+    assert internal == {
+        "Manager_Name",
+        "Date_Registered",
+        "Date_Cancelled",
+        "Contact_Name",
+        "Contact_Email",
+        "Contact_Phone",
+    }
     # Manager_Name keeps its published column but is withheld there.
     assert published & internal == {"Manager_Name"}
     assert next(c for c in dictionary.datastore_columns() if c.name == "Manager_Name").withheld

@@ -17,7 +17,9 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from carestats.errors import BadInputError, MissingInputError
 from carestats.policies import is_transient, retry_transient_only
 
-S3_ERROR = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>said so</Message></Error>'
+S3_ERROR = (
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>said so</Message></Error>'
+)
 
 
 class AnswersWithAnError(http.server.BaseHTTPRequestHandler):
@@ -46,7 +48,11 @@ def s3_that_errs():
 
 def s3_error(endpoint: str, status: int, code: str) -> ClientError:
     client = boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-west-2",
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        region_name="eu-west-2",
         config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
     )
     with pytest.raises(ClientError) as raised:
@@ -56,8 +62,13 @@ def s3_error(endpoint: str, status: int, code: str) -> ClientError:
 
 @pytest.mark.parametrize(
     "status, code, transient",
-    [(503, "SlowDown", True), (500, "InternalError", True), (400, "RequestTimeout", True), (403, "AccessDenied", False),
-     (404, "NoSuchKey", False)],
+    [
+        (503, "SlowDown", True),
+        (500, "InternalError", True),
+        (400, "RequestTimeout", True),
+        (403, "AccessDenied", False),
+        (404, "NoSuchKey", False),
+    ],
 )
 def test_s3_errors_are_transient_only_when_waiting_can_help(s3_that_errs, status, code, transient):
     error = s3_error(s3_that_errs, status, code)
@@ -66,18 +77,34 @@ def test_s3_errors_are_transient_only_when_waiting_can_help(s3_that_errs, status
 
 
 def test_a_lost_connection_is_transient_and_bad_input_or_a_bug_is_not():
-    closed = boto3.client("s3", endpoint_url="http://127.0.0.1:9", aws_access_key_id="x", aws_secret_access_key="x",
-                          region_name="eu-west-2", config=Config(retries={"max_attempts": 1}, connect_timeout=1))
+    closed = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        region_name="eu-west-2",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
     with pytest.raises(EndpointConnectionError) as raised:
         closed.list_buckets()
-    assert is_transient(raised.value) and is_transient(TimeoutError()) and is_transient(ConnectionResetError())
-    for permanent in (BadInputError("bad"), MissingInputError("gone"), KeyError("bug"), ValueError("bug"), OSError(28, "disk full")):
+    assert (
+        is_transient(raised.value) and is_transient(TimeoutError()) and is_transient(ConnectionResetError())
+    )
+    for permanent in (
+        BadInputError("bad"),
+        MissingInputError("gone"),
+        KeyError("bug"),
+        ValueError("bug"),
+        OSError(28, "disk full"),
+    ):
         assert not is_transient(permanent), permanent
 
 
 @pytest.mark.usefixtures("prefect_harness")
-@pytest.mark.parametrize("error, attempts", [(ConnectionResetError("reset by peer"), 3), (KeyError("a bug"), 1),
-                                             (BadInputError("bad row"), 1)])
+@pytest.mark.parametrize(
+    "error, attempts",
+    [(ConnectionResetError("reset by peer"), 3), (KeyError("a bug"), 1), (BadInputError("bad row"), 1)],
+)
 def test_prefect_retries_transient_failures_only(error, attempts):
     from prefect import flow, task
 

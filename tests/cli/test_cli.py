@@ -18,7 +18,11 @@ def test_help_explains_every_command(capsys):
 @pytest.mark.usefixtures("prefect_harness")
 def test_publish_datastore_json_summary(capsys, tmp_path):
     lake = str(tmp_path / "lake")
-    write_extract(lake, "2025-09-03", services=[service("CS2002000001"), service("CS2002000002", Date_Registered="2025-09-01")])
+    write_extract(
+        lake,
+        "2025-09-03",
+        services=[service("CS2002000001"), service("CS2002000002", Date_Registered="2025-09-01")],
+    )
     result = run_carestats(capsys, ["publish-datastore", "--as-at", "2025-08-31", "--lake", lake, "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

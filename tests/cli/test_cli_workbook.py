@@ -33,7 +33,9 @@ def test_workbook_command_reads_the_real_extract(capsys, reference_extract, tmp_
     code, summary = run_workbook(capsys, reference_extract, "-o", tmp_path / "real.xlsx")
     assert code == 0
     assert (summary["as_at"], summary["rows"]) == ("2025-08-31", 10670)
-    assert summary["pivots_skipped"] == {"PlacesByCareServiceAndHealthBoard": "the file has no Health_Board_Name column"}
+    assert summary["pivots_skipped"] == {
+        "PlacesByCareServiceAndHealthBoard": "the file has no Health_Board_Name column"
+    }
 
 
 def test_workbook_command_fails_clearly_on_a_missing_file(capsys, tmp_path):
@@ -51,7 +53,9 @@ def test_separate_processes_write_identical_bytes(tmp_path):
         out = tmp_path / f"out_{seed}.xlsx"
         subprocess.run(
             [sys.executable, "-m", "cli", "workbook", str(source), "-o", str(out), "--as-at", "2025-08-31"],
-            check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
         )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]

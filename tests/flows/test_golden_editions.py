@@ -28,4 +28,6 @@ def test_august_2025_edition_matches_the_golden_files(tmp_path):
         for name in GOLDEN_FILES:
             (GOLDEN / name).write_bytes(files[name])
     for name in GOLDEN_FILES:
-        assert files[name] == (GOLDEN / name).read_bytes(), f"{name} differs from tests/golden/datastore/{name}"
+        assert files[name] == (GOLDEN / name).read_bytes(), (
+            f"{name} differs from tests/golden/datastore/{name}"
+        )

@@ -13,6 +13,7 @@ from tests.support.extracts import AUGUST, JULY, edition_files, land_two_extract
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
+
 @pytest.fixture
 def local_lake(tmp_path):
     lake = str(tmp_path / "lake")
@@ -24,18 +25,34 @@ def test_two_editions_publish_the_register_as_at_each_month_end(local_lake):
     july = publish_monthly_datastore(JULY, local_lake)
     august = publish_monthly_datastore(AUGUST, local_lake)
     assert (july["rows"], july["register_extract"], july["previous_edition"]) == (4, "2025-08-05", None)
-    assert (august["rows"], august["register_extract"], august["previous_edition"]) == (4, "2025-09-04", "2025-07-31")
+    assert (august["rows"], august["register_extract"], august["previous_edition"]) == (
+        4,
+        "2025-09-04",
+        "2025-07-31",
+    )
 
     files = edition_files(local_lake, AUGUST)
     assert sorted(files) == sorted(august["files"])
     edition = read_published_csv(files["datastore_2025-08-31.csv"]).set_index("CSNumber")
     assert list(edition.index) == ["CS2002000001", "CS2005000002", "CS2011000003", "CS2025000005"]
     ashgrove = edition.loc["CS2002000001"]
-    assert (ashgrove["KQ_Setting"], ashgrove["MinGrade"], ashgrove["MaxGrade"], ashgrove["GradeSpread"]) == ("3", "3", "4", "Mix")
-    assert (ashgrove["MinGrade_change"], ashgrove["Publication_of_Latest_Grading"]) == ("Decline", "25/08/2025")
+    assert (ashgrove["KQ_Setting"], ashgrove["MinGrade"], ashgrove["MaxGrade"], ashgrove["GradeSpread"]) == (
+        "3",
+        "3",
+        "4",
+        "Mix",
+    )
+    assert (ashgrove["MinGrade_change"], ashgrove["Publication_of_Latest_Grading"]) == (
+        "Decline",
+        "25/08/2025",
+    )
     assert ashgrove["Complaints_upheld_2526"] == "1" and ashgrove["Manager_Name"] == ""
     childminder = edition.loc["CS2011000003"]
-    assert (childminder["Address_line_1"], childminder["Service_Postcode"], childminder["Service_town"]) == ("", "", "Perth")
+    assert (childminder["Address_line_1"], childminder["Service_Postcode"], childminder["Service_town"]) == (
+        "",
+        "",
+        "Perth",
+    )
     assert edition.loc["CS2005000002", "Council_Area_Name"] == "City of Edinburgh"
 
     changes = read_published_csv(files["changes_2025-08-31.csv"])
@@ -53,8 +70,13 @@ def test_two_editions_publish_the_register_as_at_each_month_end(local_lake):
     manifest = json.loads(files["manifest.json"])
     assert manifest["previous_edition"]["as_at"] == "2025-07-31"
     assert manifest["row_count"] == 4 and manifest["register_extract"]["extract_date"] == "2025-09-04"
-    assert manifest["files"]["datastore_2025-08-31.csv"]["sha256"] == august["files"]["datastore_2025-08-31.csv"]
-    assert json.loads(open_lake(local_lake).read_bytes("publish/datastore/latest.json"))["edition"] == "2025-08-31"
+    assert (
+        manifest["files"]["datastore_2025-08-31.csv"]["sha256"] == august["files"]["datastore_2025-08-31.csv"]
+    )
+    assert (
+        json.loads(open_lake(local_lake).read_bytes("publish/datastore/latest.json"))["edition"]
+        == "2025-08-31"
+    )
 
 
 def workbook_task_state(flow_state) -> str:
@@ -62,7 +84,9 @@ def workbook_task_state(flow_state) -> str:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id])))
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id]))
+        )
     return next(run.state.name for run in runs if run.name.startswith("render-workbook"))
 
 
@@ -79,7 +103,10 @@ def test_rerun_writes_the_same_bytes_and_nothing_new(local_lake):
     assert edition_files(local_lake, AUGUST) == before
     # Rebuilding a past edition leaves the latest pointer on the newest edition.
     publish_monthly_datastore(JULY, local_lake)
-    assert json.loads(open_lake(local_lake).read_bytes("publish/datastore/latest.json"))["edition"] == "2025-08-31"
+    assert (
+        json.loads(open_lake(local_lake).read_bytes("publish/datastore/latest.json"))["edition"]
+        == "2025-08-31"
+    )
 
 
 def test_local_and_s3_lakes_publish_identical_files(local_lake, s3_bucket):
@@ -95,12 +122,17 @@ def test_a_bad_extract_is_quarantined_and_the_previous_edition_stays(local_lake)
     publish_monthly_datastore(JULY, local_lake)
     before = edition_files(local_lake, JULY)
     write_extract(local_lake, "2025-08-02", services=[service("CS2002000001", Council_Area_Name="Atlantis")])
-    with pytest.raises(ExtractError, match=r"services.csv line 2, field Council_Area_Name: unknown council area \(value 'Atlantis'\)"):
+    with pytest.raises(
+        ExtractError,
+        match=r"services.csv line 2, field Council_Area_Name: unknown council area \(value 'Atlantis'\)",
+    ):
         publish_monthly_datastore(JULY, local_lake)
     store = open_lake(local_lake)
     problems = json.loads(store.read_bytes("quarantine/register/2025-08-02/problems.json"))
     assert problems["problems"][0]["line"] == 2
-    assert store.read_bytes("quarantine/register/2025-08-02/services.csv") == store.read_bytes("landing/register/2025-08-02/services.csv")
+    assert store.read_bytes("quarantine/register/2025-08-02/services.csv") == store.read_bytes(
+        "landing/register/2025-08-02/services.csv"
+    )
     assert edition_files(local_lake, JULY) == before
 
 
@@ -123,4 +155,8 @@ def test_the_run_tells_the_engineer_what_it_published(local_lake):
     assert "# Datastore edition 2025-08-31" in report and "**4 registered services**" in report
     assert "- Registered: 1 services" in report and "- Cancelled: 1 services" in report
     assert "- CS2025000005 Daisy Nursery" in report and "- CS2019000004 Cedar Court" in report
-    assert "| Care Home Service | 2 |" in report and "| Child Minding | 1 |" in report and "| Day Care of Children | 1 |" in report
+    assert (
+        "| Care Home Service | 2 |" in report
+        and "| Child Minding | 1 |" in report
+        and "| Day Care of Children | 1 |" in report
+    )

@@ -27,11 +27,22 @@ def test_good_edition_passes_and_is_published_with_its_quality_report(published_
     assert summary["quality"] == {"status": "passed", "warnings": []}
     report = json.loads((folder / "quality_2025-08-31.json").read_text())
     assert report["status"] == "passed" and report["rows"] == 20 and report["failures"] == []
-    assert "no previous edition" in {s["expectation"]: s["reason"] for s in report["skipped"]}["rule: row_count_drop"]
+    assert (
+        "no previous edition"
+        in {s["expectation"]: s["reason"] for s in report["skipped"]}["rule: row_count_drop"]
+    )
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {"quality_2025-08-31.json", "quality_2025-08-31.html"} <= set(manifest["files"])
-    assert "<h1>Datastore edition 2025-08-31: quality report</h1>" in (folder / "quality_2025-08-31.html").read_text()
-    assert json.loads((lake / "quality" / "register" / "2025-09-03" / "quality_2025-09-03.json").read_text())["status"] == "passed"
+    assert (
+        "<h1>Datastore edition 2025-08-31: quality report</h1>"
+        in (folder / "quality_2025-08-31.html").read_text()
+    )
+    assert (
+        json.loads((lake / "quality" / "register" / "2025-09-03" / "quality_2025-09-03.json").read_text())[
+            "status"
+        ]
+        == "passed"
+    )
 
 
 def test_corrupted_edition_is_blocked_and_the_previous_one_stays(published_august):

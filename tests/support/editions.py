@@ -16,7 +16,9 @@ AWKWARD_NAMES = ["=1+2", "+44 131 555", "-minus", "@home", "\tTabbed", "Café Ù
 
 def synthetic_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> pd.DataFrame:
     """A published-text edition with every dictionary column, blanks, formula-like and non-ASCII names."""
-    return published_text(synthetic_typed_edition(n_rows, seed, as_at), load_dictionary().datastore_columns(as_at))
+    return published_text(
+        synthetic_typed_edition(n_rows, seed, as_at), load_dictionary().datastore_columns(as_at)
+    )
 
 
 def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> pd.DataFrame:
@@ -26,7 +28,9 @@ def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> p
     columns = dictionary.datastore_columns(as_at)
     care = rng.choice(list(dictionary.care_services), n_rows)
     subtypes = [
-        rng.choice(dictionary.care_services[c]["subtypes"]) if dictionary.care_services[c].get("subtypes") else None
+        rng.choice(dictionary.care_services[c]["subtypes"])
+        if dictionary.care_services[c].get("subtypes")
+        else None
         for c in care
     ]
     frame = {}
@@ -41,12 +45,16 @@ def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> p
         elif name == "Client_group":
             values = [dictionary.client_group(c, s) for c, s in zip(care, subtypes)]
         elif name == "ServiceName":
-            values = [rng.choice(AWKWARD_NAMES) + f" {i}" if i % 9 == 0 else f"Service {i}" for i in range(n_rows)]
-            values[:len(AWKWARD_NAMES)] = AWKWARD_NAMES
+            values = [
+                rng.choice(AWKWARD_NAMES) + f" {i}" if i % 9 == 0 else f"Service {i}" for i in range(n_rows)
+            ]
+            values[: len(AWKWARD_NAMES)] = AWKWARD_NAMES
         elif name == "SP_number":
             values = [f"SP{2000000000 + int(i):010d}" for i in rng.integers(0, n_rows // 3 + 1, n_rows)]
         elif name == "Date_Reg":
-            values = [f"{y}_{m}" for y, m in zip(rng.integers(2002, 2025, n_rows), rng.integers(1, 13, n_rows))]
+            values = [
+                f"{y}_{m}" for y, m in zip(rng.integers(2002, 2025, n_rows), rng.integers(1, 13, n_rows))
+            ]
         elif column.type == "integer":
             low = int(column.minimum or 1) if column.allowed is None else min(column.allowed)
             high = int(min(column.maximum or 400, 400)) if column.allowed is None else max(column.allowed)
@@ -60,7 +68,14 @@ def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> p
         else:
             values = [f"{name} {i % 37}" for i in range(n_rows)]
         series = pd.Series(values)
-        if name not in ("CSNumber", "CareService", "ServiceName", "SP_number", "ServiceType", "Council_Area_Name"):
+        if name not in (
+            "CSNumber",
+            "CareService",
+            "ServiceName",
+            "SP_number",
+            "ServiceType",
+            "Council_Area_Name",
+        ):
             series = series.mask(rng.random(n_rows) < 0.15)
         frame[name] = series
     typed = pd.DataFrame(frame)

@@ -40,7 +40,9 @@ def service(cs: str, **fields: str) -> dict[str, str]:
     return {"CSNumber": cs, **DEFAULT_SERVICE, **fields}
 
 
-def table_bytes(table: str, rows: list[dict[str, str]], encoding: str = "utf-8", line_end: str = "\n") -> bytes:
+def table_bytes(
+    table: str, rows: list[dict[str, str]], encoding: str = "utf-8", line_end: str = "\n"
+) -> bytes:
     columns = list(load_dictionary().extract_table(table).columns)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator=line_end, extrasaction="raise")
@@ -60,7 +62,13 @@ def write_extract(lake: str | Path, extract_date: dt.date | str, **tables: list[
 
 
 JULY, AUGUST = dt.date(2025, 7, 31), dt.date(2025, 8, 31)
-GRADED = {"KQ_Support_Wellbeing": "4", "KQ_Care_and_Support_Planning": "4", "KQ_Setting": "5", "KQ_Staff_Team": "4", "KQ_Leadership": "4"}
+GRADED = {
+    "KQ_Support_Wellbeing": "4",
+    "KQ_Care_and_Support_Planning": "4",
+    "KQ_Setting": "5",
+    "KQ_Staff_Team": "4",
+    "KQ_Leadership": "4",
+}
 
 
 def land_two_extracts(lake: str) -> None:
@@ -68,25 +76,66 @@ def land_two_extracts(lake: str) -> None:
     base = [
         service("CS2002000001", ServiceName="Ashgrove House"),
         service("CS2005000002", ServiceName="Birch Lodge", Council_Area_Name="Edinburgh, City of"),
-        service("CS2011000003", CareService="Child Minding", Subtype="", ServiceName="Jane Doe Childminding",
-                Client_group="Children", Address_line_1="4 Home Road", Service_Postcode="KY1 1AA", Council_Area_Name="Fife"),
+        service(
+            "CS2011000003",
+            CareService="Child Minding",
+            Subtype="",
+            ServiceName="Jane Doe Childminding",
+            Client_group="Children",
+            Address_line_1="4 Home Road",
+            Service_Postcode="KY1 1AA",
+            Council_Area_Name="Fife",
+        ),
         service("CS2019000004", ServiceName="Cedar Court", Date_Registered="2019-06-01"),
     ]
-    gradings = [{"CSNumber": "CS2002000001", "Inspection_Date": "2024-01-10", "Publication_Date": "2024-02-01", **GRADED}]
+    gradings = [
+        {
+            "CSNumber": "CS2002000001",
+            "Inspection_Date": "2024-01-10",
+            "Publication_Date": "2024-02-01",
+            **GRADED,
+        }
+    ]
     write_extract(lake, "2025-08-05", services=base, gradings=gradings)
     august = [
         base[0],
         service("CS2005000002", ServiceName="Birch Lodge Care Home", Council_Area_Name="City of Edinburgh"),
         base[2],
-        service("CS2019000004", ServiceName="Cedar Court", Date_Registered="2019-06-01", Date_Cancelled="2025-08-20"),
-        service("CS2025000005", ServiceName="Daisy Nursery", CareService="Day Care of Children",
-                Subtype="Day Care of Children (over 3s)", Client_group="Children", Date_Registered="2025-08-31"),
+        service(
+            "CS2019000004",
+            ServiceName="Cedar Court",
+            Date_Registered="2019-06-01",
+            Date_Cancelled="2025-08-20",
+        ),
+        service(
+            "CS2025000005",
+            ServiceName="Daisy Nursery",
+            CareService="Day Care of Children",
+            Subtype="Day Care of Children (over 3s)",
+            Client_group="Children",
+            Date_Registered="2025-08-31",
+        ),
     ]
-    regraded = gradings + [{"CSNumber": "CS2002000001", "Inspection_Date": "2025-08-01", "Publication_Date": "2025-08-25", "KQ_Setting": "3"}]
-    write_extract(lake, "2025-09-04", services=august, gradings=regraded,
-                  complaints=[{"Complaint_ID": "C1", "CSNumber": "CS2002000001", "Upheld_Date": "2025-05-05"}])
+    regraded = gradings + [
+        {
+            "CSNumber": "CS2002000001",
+            "Inspection_Date": "2025-08-01",
+            "Publication_Date": "2025-08-25",
+            "KQ_Setting": "3",
+        }
+    ]
+    write_extract(
+        lake,
+        "2025-09-04",
+        services=august,
+        gradings=regraded,
+        complaints=[{"Complaint_ID": "C1", "CSNumber": "CS2002000001", "Upheld_Date": "2025-05-05"}],
+    )
 
 
 def edition_files(lake: str, as_at: dt.date) -> dict[str, bytes]:
     store = open_lake(lake)
-    return {key.rsplit("/", 1)[1]: store.read_bytes(key) for key in store.list_keys(DatastoreEdition(as_at).folder)}
+    return {
+        key.rsplit("/", 1)[1]: store.read_bytes(key)
+        for key in store.list_keys(DatastoreEdition(as_at).folder)
+    }

@@ -11,14 +11,26 @@ from pathlib import Path
 CSV_EXPORT = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,true,false,false,-1"
 
 
-def export_sheets(soffice: str, profile: Path, folder: Path, data: bytes, stem: str) -> dict[str, list[list[str]]]:
+def export_sheets(
+    soffice: str, profile: Path, folder: Path, data: bytes, stem: str
+) -> dict[str, list[list[str]]]:
     """Workbook bytes -> {sheet name: rows of cell text as LibreOffice shows them once opened and recalculated}."""
     book = folder / f"{stem}.xlsx"
     book.write_bytes(data)
     subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}_{os.getpid()}", "--headless",
-         "--convert-to", CSV_EXPORT, "--outdir", str(folder / "out"), str(book)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}_{os.getpid()}",
+            "--headless",
+            "--convert-to",
+            CSV_EXPORT,
+            "--outdir",
+            str(folder / "out"),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     sheets = {}
     for path in sorted((folder / "out").glob(f"{stem}-*.csv")):

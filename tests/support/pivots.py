@@ -26,9 +26,16 @@ def pandas_pivot(text: pd.DataFrame, spec: PivotSpec) -> dict[tuple[str, str], s
         frame["amount"] = pd.to_numeric(text[spec.values].mask(text[spec.values] == ""), errors="coerce")
     else:
         frame["amount"] = 1
-    table = pd.pivot_table(frame, index=spec.rows, columns=spec.columns, values="amount",
-                           aggfunc=lambda amounts: amounts.sum(min_count=1),  # as Excel: empty when nothing to add
-                           margins=True, margins_name="Total", dropna=False)
+    table = pd.pivot_table(
+        frame,
+        index=spec.rows,
+        columns=spec.columns,
+        values="amount",
+        aggfunc=lambda amounts: amounts.sum(min_count=1),  # as Excel: empty when nothing to add
+        margins=True,
+        margins_name="Total",
+        dropna=False,
+    )
     cells = {}
     for row in table.index:
         for col in table.columns:
@@ -44,7 +51,7 @@ def sheet_pivot(rows: list[list]) -> dict[tuple[str, str], str]:
     labels = [_label(v) for v in header]
     last_col = labels.index("Total")
     cells = {}
-    for row in rows[PIVOT_TOP_ROW + 1:]:
+    for row in rows[PIVOT_TOP_ROW + 1 :]:
         label = _label(row[0])
         for index in range(1, last_col + 1):
             if row[index] not in ("", None):

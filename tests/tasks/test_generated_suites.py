@@ -18,7 +18,9 @@ def test_committed_suite_is_what_the_dictionary_generates(name):
     )
 
 
-@pytest.mark.parametrize("name, count", [("datastore_columns", 60), ("datastore_rules", 19), ("register_extract", 34)])
+@pytest.mark.parametrize(
+    "name, count", [("datastore_columns", 60), ("datastore_rules", 19), ("register_extract", 34)]
+)
 def test_every_suite_loads_in_gx_with_ids_and_severities(name, count):
     import great_expectations as gx
 
@@ -36,7 +38,10 @@ def test_column_suite_carries_the_dictionary_formats():
     assert by_id["CSNumber: format"]["kwargs"]["regex"] == r"^CS\d{10}$"
     assert by_id["Date_Reg: format"]["kwargs"]["regex"] == r"^(?:19|20)\d{2}_(?:[1-9]|1[0-2])$"
     assert len(by_id["Council_Area_Name: allowed values"]["kwargs"]["value_set"]) == 33
-    assert by_id["MinGrade: allowed values"]["kwargs"] == {"column": "MinGrade__value", "value_set": [1, 2, 3, 4, 5, 6]}
+    assert by_id["MinGrade: allowed values"]["kwargs"] == {
+        "column": "MinGrade__value",
+        "value_set": [1, 2, 3, 4, 5, 6],
+    }
     assert by_id["Complaints_upheld_{fy}: range"]["kwargs"]["min_value"] == 1
 
 
@@ -49,4 +54,3 @@ def test_every_rule_the_suite_names_exists():
     named = {entry["meta"]["rule"] for entry in suites.load_suite("datastore_rules")["expectations"]}
     table_level = {"row_count_drop", "row_count_growth"}  # GX's own row-count expectation, no helper column
     assert named - table_level <= set(DATASTORE_RULES.rules)
-

@@ -112,11 +112,19 @@ def shared_items(values: list[Any], list_items: list[Any] | None) -> SharedItems
     has_text, has_blank = str in kinds, type(None) in kinds
     items: dict[str, Any] = {"containsBlank": has_blank or None}
     if numbers:
-        items.update(containsNumber=True, minValue=min(numbers), maxValue=max(numbers),
-                     containsInteger=all(float(v).is_integer() for v in numbers) or None)
+        items.update(
+            containsNumber=True,
+            minValue=min(numbers),
+            maxValue=max(numbers),
+            containsInteger=all(float(v).is_integer() for v in numbers) or None,
+        )
     if dates:
-        items.update(containsDate=True, containsNonDate=False if not (numbers or has_text) else None,
-                     minDate=_as_datetime(min(dates)), maxDate=_as_datetime(max(dates)))
+        items.update(
+            containsDate=True,
+            containsNonDate=False if not (numbers or has_text) else None,
+            minDate=_as_datetime(min(dates)),
+            maxDate=_as_datetime(max(dates)),
+        )
     if not has_text:
         items.update(containsString=False, containsSemiMixedTypes=False if (numbers or dates) else None)
     if sum((bool(numbers), bool(dates), has_text)) > 1:
@@ -139,22 +147,35 @@ def _cache_item(value: Any):
     return Text(v=value)
 
 
-def build_cache(columns: dict[str, list[Any]], sheet: str, ref: str, axis_fields: set[str]) -> CacheDefinition:
+def build_cache(
+    columns: dict[str, list[Any]], sheet: str, ref: str, axis_fields: set[str]
+) -> CacheDefinition:
     """One cache over the whole Data sheet, no records: Excel and LibreOffice rebuild it on opening."""
     fields = [
-        CacheField(name=name, numFmtId=0, sharedItems=shared_items(values, item_order(values) if name in axis_fields else None))
+        CacheField(
+            name=name,
+            numFmtId=0,
+            sharedItems=shared_items(values, item_order(values) if name in axis_fields else None),
+        )
         for name, values in columns.items()
     ]
     n_rows = len(next(iter(columns.values()), []))
     return CacheDefinition(
-        refreshOnLoad=True, saveData=False, refreshedBy="carestats", createdVersion=6, refreshedVersion=6,
-        minRefreshableVersion=3, recordCount=n_rows,
+        refreshOnLoad=True,
+        saveData=False,
+        refreshedBy="carestats",
+        createdVersion=6,
+        refreshedVersion=6,
+        minRefreshableVersion=3,
+        recordCount=n_rows,
         cacheSource=CacheSource(type="worksheet", worksheetSource=WorksheetSource(ref=ref, sheet=sheet)),
         cacheFields=fields,
     )
 
 
-def count_field(columns: dict[str, list[Any]], spec: PivotSpec, preferred: tuple[str, ...] = ()) -> str | None:
+def count_field(
+    columns: dict[str, list[Any]], spec: PivotSpec, preferred: tuple[str, ...] = ()
+) -> str | None:
     """A column with a value in every row, so that counting it counts rows (None if the file has none).
 
     The `preferred` columns (a key, a name) are tried first, then every other column in order.
@@ -166,8 +187,14 @@ def count_field(columns: dict[str, list[Any]], spec: PivotSpec, preferred: tuple
     return None
 
 
-def add_pivot(ws: Worksheet, spec: PivotSpec, cache: CacheDefinition, columns: dict[str, list[Any]],
-              data_field: str, table: Crosstab) -> None:
+def add_pivot(
+    ws: Worksheet,
+    spec: PivotSpec,
+    cache: CacheDefinition,
+    columns: dict[str, list[Any]],
+    data_field: str,
+    table: Crosstab,
+) -> None:
     """The pivot table definition at PIVOT_TOP_ROW, and its output cells pre-filled with `table`."""
     names = list(columns)
     pivot_fields = []
@@ -182,20 +209,47 @@ def add_pivot(ws: Worksheet, spec: PivotSpec, cache: CacheDefinition, columns: d
     last_row = PIVOT_TOP_ROW + 1 + n_rows + 1
     last_col = 1 + n_cols + 1
     definition = TableDefinition(
-        name=spec.name, cacheId=1, dataCaption="Values", updatedVersion=6, minRefreshableVersion=3,
-        createdVersion=6, useAutoFormatting=True, itemPrintTitles=True, indent=0, outline=True, outlineData=True,
-        rowHeaderCaption=spec.rows, colHeaderCaption=spec.columns,
-        location=Location(ref=f"A{PIVOT_TOP_ROW}:{get_column_letter(last_col)}{last_row}",
-                          firstHeaderRow=1, firstDataRow=2, firstDataCol=1),
+        name=spec.name,
+        cacheId=1,
+        dataCaption="Values",
+        updatedVersion=6,
+        minRefreshableVersion=3,
+        createdVersion=6,
+        useAutoFormatting=True,
+        itemPrintTitles=True,
+        indent=0,
+        outline=True,
+        outlineData=True,
+        rowHeaderCaption=spec.rows,
+        colHeaderCaption=spec.columns,
+        location=Location(
+            ref=f"A{PIVOT_TOP_ROW}:{get_column_letter(last_col)}{last_row}",
+            firstHeaderRow=1,
+            firstDataRow=2,
+            firstDataCol=1,
+        ),
         pivotFields=pivot_fields,
         rowFields=[RowColField(x=names.index(spec.rows))],
         rowItems=_axis_items(n_rows),
         colFields=[RowColField(x=names.index(spec.columns))],
         colItems=_axis_items(n_cols),
-        dataFields=[DataField(name=spec.caption, fld=names.index(data_field),
-                              subtotal="sum" if spec.values else "count", baseField=0, baseItem=0)],
-        pivotTableStyleInfo=PivotTableStyle(name="PivotStyleLight16", showRowHeaders=True, showColHeaders=True,
-                                            showRowStripes=False, showColStripes=False, showLastColumn=True),
+        dataFields=[
+            DataField(
+                name=spec.caption,
+                fld=names.index(data_field),
+                subtotal="sum" if spec.values else "count",
+                baseField=0,
+                baseItem=0,
+            )
+        ],
+        pivotTableStyleInfo=PivotTableStyle(
+            name="PivotStyleLight16",
+            showRowHeaders=True,
+            showColHeaders=True,
+            showRowStripes=False,
+            showColStripes=False,
+            showLastColumn=True,
+        ),
     )
     definition.cache = cache
     ws.add_pivot(definition)
@@ -203,7 +257,9 @@ def add_pivot(ws: Worksheet, spec: PivotSpec, cache: CacheDefinition, columns: d
 
 
 def _axis_field(axis: str, n_items: int) -> PivotField:
-    return PivotField(axis=axis, showAll=False, items=[FieldItem(x=i) for i in range(n_items)] + [FieldItem(t="default")])
+    return PivotField(
+        axis=axis, showAll=False, items=[FieldItem(x=i) for i in range(n_items)] + [FieldItem(t="default")]
+    )
 
 
 def _axis_items(n_items: int) -> list[RowColItem]:

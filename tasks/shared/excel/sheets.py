@@ -66,7 +66,9 @@ def typed_values(text: pd.Series, column: Column | None) -> list[Any]:
     return [None if v == "" else v for v in values]
 
 
-def write_table_sheet(ws, columns: dict[str, list[Any]], known: dict[str, Column | None], table_name: str) -> None:
+def write_table_sheet(
+    ws, columns: dict[str, list[Any]], known: dict[str, Column | None], table_name: str
+) -> None:
     """The data as a named table with filters, a frozen header, widths and number formats."""
     names = list(columns)
     ws.append(names)
@@ -81,7 +83,9 @@ def write_table_sheet(ws, columns: dict[str, list[Any]], known: dict[str, Column
     for row in zip(*columns.values()):
         ws.append(
             [
-                Cell(ws, value=value, style_array=StyleArray(style)) if style is not None and value is not None else value
+                Cell(ws, value=value, style_array=StyleArray(style))
+                if style is not None and value is not None
+                else value
                 for value, style in zip(row, styles)
             ]
         )
@@ -96,14 +100,18 @@ def write_table_sheet(ws, columns: dict[str, list[Any]], known: dict[str, Column
 
 
 def _width(name: str, values: list[Any]) -> float:
-    longest = max([len(name)] + [10 if isinstance(v, dt.date) else len(str(v)) for v in values if v is not None])
+    longest = max(
+        [len(name)] + [10 if isinstance(v, dt.date) else len(str(v)) for v in values if v is not None]
+    )
     return min(longest + 2, MAX_COLUMN_WIDTH)
 
 
 def write_definitions_sheet(ws, names: list[str], known: dict[str, Column | None], table_name: str) -> None:
     """One row per column of this file, from the data dictionary; columns it does not know say so."""
-    described = [known[n] or Column(n, "text", "Not in the current data dictionary (a column of an older edition).")
-                 for n in names]
+    described = [
+        known[n] or Column(n, "text", "Not in the current data dictionary (a column of an older edition).")
+        for n in names
+    ]
     frame = definitions_frame(described).apply(neutralise_formulae)
     ws.append(list(frame.columns))
     for cell in ws[1]:
@@ -114,7 +122,14 @@ def write_definitions_sheet(ws, names: list[str], known: dict[str, Column | None
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "A2"
-    widths = {"Column": 32, "Type": 10, "Definition": 80, "Allowed values": 50, "Format": 30, "Disclosure": 40}
+    widths = {
+        "Column": 32,
+        "Type": 10,
+        "Definition": 80,
+        "Allowed values": 50,
+        "Format": 30,
+        "Disclosure": 40,
+    }
     wrap = Alignment(wrap_text=True, vertical="top")
     for index, name in enumerate(frame.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = widths.get(name, 20)

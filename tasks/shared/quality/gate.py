@@ -36,7 +36,10 @@ def report_files(report: QualityReport, stem: str) -> dict[str, bytes]:
     """The report as <stem>.json and <stem>.html, titled after its subject."""
     subject = report.subject or report.suite
     title = f"{subject[:1].upper()}{subject[1:]}: quality report"
-    return {f"{stem}.json": render.report_json_bytes(report), f"{stem}.html": render.report_html(report, title)}
+    return {
+        f"{stem}.json": render.report_json_bytes(report),
+        f"{stem}.html": render.report_html(report, title),
+    }
 
 
 def _show(report: QualityReport) -> None:
@@ -46,8 +49,14 @@ def _show(report: QualityReport) -> None:
         logger.warning("Quality warning: %s", render.failure_summary(failure))
     for failure in report.critical:
         logger.error("Quality failure: %s", render.failure_summary(failure))
-    passed = {"severity": "", "expectation": "all expectations passed", "column": "", "failing": 0, "lines": "",
-              "sample rows": ""}
+    passed = {
+        "severity": "",
+        "expectation": "all expectations passed",
+        "column": "",
+        "failing": 0,
+        "lines": "",
+        "sample rows": "",
+    }
     create_table_artifact(
         table=render.artifact_rows(report) or [passed],
         key=f"{report.suite.replace('_', '-')}-quality",

@@ -16,7 +16,9 @@ LINES_SHOWN = 20
 
 
 def report_json_bytes(report: QualityReport) -> bytes:
-    return (json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    return (
+        json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    ).encode("utf-8")
 
 
 def _lines(failure: Failure, limit: int = LINES_SHOWN) -> str:
@@ -48,7 +50,9 @@ def report_text(report: QualityReport) -> list[str]:
             if failure.reason:
                 lines.append(f"      why: {failure.reason}")
     if report.missing_columns:
-        lines.append(f"Columns not in the file ({len(report.missing_columns)}): " + ", ".join(report.missing_columns))
+        lines.append(
+            f"Columns not in the file ({len(report.missing_columns)}): " + ", ".join(report.missing_columns)
+        )
     if report.unexpected_columns:
         lines.append("Columns the data dictionary does not know: " + ", ".join(report.unexpected_columns))
     rule_skips = [s for s in report.skipped if not s.reason.startswith("column ")]
@@ -65,7 +69,8 @@ def artifact_rows(report: QualityReport) -> list[dict[str, str | int]]:
     rows = []
     for failure in report.critical + report.warnings:
         samples = "; ".join(
-            f"line {s['line']}: " + ", ".join(f"{k}={v!r}" for k, v in s["values"].items()) for s in failure.samples
+            f"line {s['line']}: " + ", ".join(f"{k}={v!r}" for k, v in s["values"].items())
+            for s in failure.samples
         )
         rows.append(
             {
@@ -115,22 +120,27 @@ def report_html(report: QualityReport, title: str) -> bytes:
         if not failures:
             parts.append("<p>None.</p>")
             continue
-        parts.append("<table><tr><th>Expectation</th><th>Column</th><th>Failing</th><th>Lines (header is line 1)</th>"
-                     "<th>Sample rows</th><th>Why it matters</th></tr>")
+        parts.append(
+            "<table><tr><th>Expectation</th><th>Column</th><th>Failing</th><th>Lines (header is line 1)</th>"
+            "<th>Sample rows</th><th>Why it matters</th></tr>"
+        )
         for f in failures:
             samples = "<br>".join(
-                html.escape(f"line {s['line']}: " + ", ".join(f"{k}={v!r}" for k, v in s["values"].items())) for s in f.samples
+                html.escape(f"line {s['line']}: " + ", ".join(f"{k}={v!r}" for k, v in s["values"].items()))
+                for s in f.samples
             ) or html.escape(f.detail)
             parts.append(
                 f'<tr class="{html.escape(f.severity)}">{_cell(f.expectation)}{_cell(f.column or "")}'
-                f'{_cell(f"{f.failing_count:,}", "n")}{_cell(_lines(f, 50))}<td><code>{samples}</code></td>{_cell(f.reason)}</tr>'
+                f"{_cell(f'{f.failing_count:,}', 'n')}{_cell(_lines(f, 50))}<td><code>{samples}</code></td>{_cell(f.reason)}</tr>"
             )
         parts.append("</table>")
     if report.missing_columns:
         parts.append(f"<h2>Columns not in the file ({len(report.missing_columns)})</h2>")
         parts.append("<p>" + html.escape(", ".join(report.missing_columns)) + "</p>")
     if report.skipped:
-        parts.append(f"<h2>Skipped ({len(report.skipped)})</h2><table><tr><th>Expectation</th><th>Reason</th></tr>")
+        parts.append(
+            f"<h2>Skipped ({len(report.skipped)})</h2><table><tr><th>Expectation</th><th>Reason</th></tr>"
+        )
         parts += [f"<tr>{_cell(s.expectation)}{_cell(s.reason)}</tr>" for s in report.skipped]
         parts.append("</table>")
     parts.append("</body></html>\n")

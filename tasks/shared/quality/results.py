@@ -14,7 +14,9 @@ from typing import Any
 class Failure:
     """One expectation that failed: where, how many rows, and why it matters."""
 
-    expectation: str  # the suite entry's meta.id, e.g. "rule: gradespread_matches_grades" or "CSNumber: format"
+    expectation: (
+        str  # the suite entry's meta.id, e.g. "rule: gradespread_matches_grades" or "CSNumber: format"
+    )
     type: str  # the GX expectation type
     column: str | None
     severity: str  # critical or warning

@@ -45,7 +45,9 @@ def _columns_read(entry: dict) -> tuple[str, ...] | None:
     return (kwargs["column"],) if "column" in kwargs else None
 
 
-def run_expectations(frame: pd.DataFrame, name: str, entries: list[dict], parameters: dict | None = None) -> dict[str, Any]:
+def run_expectations(
+    frame: pd.DataFrame, name: str, entries: list[dict], parameters: dict | None = None
+) -> dict[str, Any]:
     """GX results keyed by each entry's meta.id (GX does not keep the suite's order).
 
     Each expectation sees only the columns it reads: GX's pandas engine filters its whole batch for
@@ -86,7 +88,16 @@ def failure_from(
     severity = entry.get("severity", "critical")
     if result.exception_info and result.exception_info.get("raised_exception"):
         message = result.exception_info.get("exception_message") or "GX raised an exception"
-        return Failure(meta["id"], entry["type"], meta.get("column"), severity, 0, [], meta.get("reason", ""), f"could not be evaluated: {message}")
+        return Failure(
+            meta["id"],
+            entry["type"],
+            meta.get("column"),
+            severity,
+            0,
+            [],
+            meta.get("reason", ""),
+            f"could not be evaluated: {message}",
+        )
     positions = [int(i) for i in details.get("unexpected_index_list") or []]
     lines = [p + FIRST_DATA_LINE for p in positions]
     detail, count = "", int(details.get("unexpected_count") or 0)
@@ -99,20 +110,37 @@ def failure_from(
             {"line": line, "values": {c: str(text.iat[pos, text.columns.get_loc(c)]) for c in shown}}
             for pos, line in zip(positions[:SAMPLE_ROWS], lines[:SAMPLE_ROWS])
         ]
-    return Failure(meta["id"], entry["type"], meta.get("column"), severity, count, lines, meta.get("reason", ""), detail, samples)
+    return Failure(
+        meta["id"],
+        entry["type"],
+        meta.get("column"),
+        severity,
+        count,
+        lines,
+        meta.get("reason", ""),
+        detail,
+        samples,
+    )
 
 
 def _table_detail(entry: dict, details: dict, parameters: dict) -> str:
     """What a table-level expectation (its columns, its row count) observed against what it expected."""
-    kwargs = {k: parameters.get(v["$PARAMETER"]) if isinstance(v, dict) else v for k, v in entry["kwargs"].items()}
+    kwargs = {
+        k: parameters.get(v["$PARAMETER"]) if isinstance(v, dict) else v for k, v in entry["kwargs"].items()
+    }
     if "column_list" in kwargs:
         observed = list(details.get("observed_value") or [])
         missing = [c for c in kwargs["column_list"] if c not in observed]
         unexpected = [c for c in observed if c not in kwargs["column_list"]]
-        parts = [f"missing {', '.join(missing)}" if missing else "", f"not in the dictionary {', '.join(unexpected)}" if unexpected else ""]
+        parts = [
+            f"missing {', '.join(missing)}" if missing else "",
+            f"not in the dictionary {', '.join(unexpected)}" if unexpected else "",
+        ]
         return "; ".join(p for p in parts if p) or "the columns are not in the dictionary's order"
-    bounds = [f"at least {kwargs['min_value']:,}" if kwargs.get("min_value") is not None else "",
-              f"at most {kwargs['max_value']:,}" if kwargs.get("max_value") is not None else ""]
+    bounds = [
+        f"at least {kwargs['min_value']:,}" if kwargs.get("min_value") is not None else "",
+        f"at most {kwargs['max_value']:,}" if kwargs.get("max_value") is not None else "",
+    ]
     observed = details.get("observed_value")
     shown = f"{observed:,}" if isinstance(observed, int) else str(observed)
     return f"observed {shown}; expected {' and '.join(b for b in bounds if b)}"
@@ -138,7 +166,11 @@ def judge(
     return [
         failure
         for entry in entries
-        if (failure := failure_from(entry, results[entry["meta"]["id"]], shown, sample_columns(entry), parameters))
+        if (
+            failure := failure_from(
+                entry, results[entry["meta"]["id"]], shown, sample_columns(entry), parameters
+            )
+        )
     ]
 
 
@@ -160,4 +192,3 @@ def validate_frame(
         evaluated=len(entries),
         failures=judge(frame, suite_name, entries) if entries else [],
     )
-

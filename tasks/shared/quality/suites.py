@@ -17,9 +17,16 @@ from tasks.shared.canonical_json import canonical_json
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[3] / "expectations"
 
 
-def expectation(kind: str, kwargs: dict[str, Any], *, id: str, column: str | None, severity: str = "critical", **meta: Any) -> dict:
+def expectation(
+    kind: str, kwargs: dict[str, Any], *, id: str, column: str | None, severity: str = "critical", **meta: Any
+) -> dict:
     """One expectation as suite JSON; meta.id names it in reports, meta.column is the data column it judges."""
-    return {"type": kind, "kwargs": kwargs, "meta": {"id": id, "column": column, **meta}, "severity": severity}
+    return {
+        "type": kind,
+        "kwargs": kwargs,
+        "meta": {"id": id, "column": column, **meta},
+        "severity": severity,
+    }
 
 
 def suite(name: str, expectations: list[dict], notes: str, **meta: Any) -> dict:

@@ -32,5 +32,10 @@ def test_changes_between_editions_say_what_changed_with_before_and_after():
         ["Grades changed", "CS1", "Oak", "MinGrade", "4", "5"],
         ["Details changed", "CS2", "Elm House", "ServiceName", "Elm", "Elm House"],
     ]
-    assert change_counts(changes) == {"Registered": 1, "Cancelled": 1, "Grades changed": 1, "Details changed": 1}
+    assert change_counts(changes) == {
+        "Registered": 1,
+        "Cancelled": 1,
+        "Grades changed": 1,
+        "Details changed": 1,
+    }
     assert changes_between(None, after).empty

@@ -7,10 +7,14 @@ from tasks.shared.csv_text import UnreadableCsv
 
 
 def test_reads_a_windows_1252_file_with_crlf_and_literal_na_as_blank():
-    data = '"CareService","ServiceName","Registered_Places"\r\n"Care Home Service","Caf\xe9 N\xe1 Mara",NA\r\n'.encode("cp1252")
+    data = '"CareService","ServiceName","Registered_Places"\r\n"Care Home Service","Caf\xe9 N\xe1 Mara",NA\r\n'.encode(
+        "cp1252"
+    )
     frame, notes = read_datastore_csv(data, "old.csv")
     assert notes == ["read as cp1252", "1 cells held a literal 'NA', read as blank"]
-    assert frame.to_dict("records") == [{"CareService": "Care Home Service", "ServiceName": "Café Ná Mara", "Registered_Places": ""}]
+    assert frame.to_dict("records") == [
+        {"CareService": "Care Home Service", "ServiceName": "Café Ná Mara", "Registered_Places": ""}
+    ]
 
 
 def test_reads_a_published_csv_with_its_bom_as_plain_headers():

@@ -29,7 +29,9 @@ def frame(rows, columns, dates=()):
 
 def gradings(*rows):
     """rows: (CSNumber, publication date, {KQ: grade})"""
-    records = [{"CSNumber": cs, "Publication_Date": day, **{kq: g.get(kq) for kq in KQS}} for cs, day, g in rows]
+    records = [
+        {"CSNumber": cs, "Publication_Date": day, **{kq: g.get(kq) for kq in KQS}} for cs, day, g in rows
+    ]
     result = pd.DataFrame(records)
     result["Publication_Date"] = pd.to_datetime(result["Publication_Date"])
     result[KQS] = result[KQS].astype("Int64")
@@ -72,7 +74,10 @@ def test_improvement_is_reported():
     assert grades(history, AUG_2025, pd.Index(["CS1"]), KQS).loc["CS1", "MinGrade_change"] == "Improve"
 
 
-@pytest.mark.parametrize(("low", "high", "spread"), [(5, 6, "5 or 6"), (5, 5, "5 or 6"), (1, 2, "1 or 2"), (2, 2, "1 or 2"), (2, 5, "Mix"), (4, 4, "Mix")])
+@pytest.mark.parametrize(
+    ("low", "high", "spread"),
+    [(5, 6, "5 or 6"), (5, 5, "5 or 6"), (1, 2, "1 or 2"), (2, 2, "1 or 2"), (2, 5, "Mix"), (4, 4, "Mix")],
+)
 def test_grade_spread_rule(low, high, spread):
     result = grade_spread(pd.Series([low], dtype="Int64"), pd.Series([high], dtype="Int64"))
     assert result.tolist() == [spread]
@@ -102,24 +107,48 @@ def test_complaints_count_by_financial_year_with_blank_for_none():
         ["CSNumber", "Upheld_Date"],
         dates=["Upheld_Date"],
     )
-    result = counts_by_financial_year(complaints, "Upheld_Date", AUG_2025, pd.Index(["CS1", "CS2", "CS3"]), "Complaints_upheld_")
-    assert list(result.columns) == ["Complaints_upheld_2324", "Complaints_upheld_2425", "Complaints_upheld_2526"]
+    result = counts_by_financial_year(
+        complaints, "Upheld_Date", AUG_2025, pd.Index(["CS1", "CS2", "CS3"]), "Complaints_upheld_"
+    )
+    assert list(result.columns) == [
+        "Complaints_upheld_2324",
+        "Complaints_upheld_2425",
+        "Complaints_upheld_2526",
+    ]
     assert result.loc["CS1"].tolist() == [2, pd.NA, 1]
-    assert result.loc["CS2"].isna().tolist() == [True, False, True] and result.loc["CS2", "Complaints_upheld_2425"] == 1
+    assert (
+        result.loc["CS2"].isna().tolist() == [True, False, True]
+        and result.loc["CS2", "Complaints_upheld_2425"] == 1
+    )
     assert result.loc["CS3"].isna().all()
 
 
 def test_financial_year_roll_over_between_march_and_april_editions():
-    complaints = frame([("CS1", "2022-06-01"), ("CS1", "2025-04-10")], ["CSNumber", "Upheld_Date"], dates=["Upheld_Date"])
+    complaints = frame(
+        [("CS1", "2022-06-01"), ("CS1", "2025-04-10")], ["CSNumber", "Upheld_Date"], dates=["Upheld_Date"]
+    )
     march = counts_by_financial_year(complaints, "Upheld_Date", dt.date(2025, 3, 31), pd.Index(["CS1"]), "C_")
     april = counts_by_financial_year(complaints, "Upheld_Date", dt.date(2025, 4, 30), pd.Index(["CS1"]), "C_")
-    assert list(march.columns) == ["C_2223", "C_2324", "C_2425"] and march.loc["CS1"].tolist() == [1, pd.NA, pd.NA]
-    assert list(april.columns) == ["C_2324", "C_2425", "C_2526"] and april.loc["CS1"].tolist() == [pd.NA, pd.NA, 1]
+    assert list(march.columns) == ["C_2223", "C_2324", "C_2425"] and march.loc["CS1"].tolist() == [
+        1,
+        pd.NA,
+        pd.NA,
+    ]
+    assert list(april.columns) == ["C_2324", "C_2425", "C_2526"] and april.loc["CS1"].tolist() == [
+        pd.NA,
+        pd.NA,
+        1,
+    ]
 
 
 def test_requirements_yes_wins_within_a_year():
     inspections = frame(
-        [("CS1", "2023-06-01", "No"), ("CS1", "2023-11-01", "Yes"), ("CS1", "2025-05-01", "No"), ("CS2", "2024-06-01", "No")],
+        [
+            ("CS1", "2023-06-01", "No"),
+            ("CS1", "2023-11-01", "Yes"),
+            ("CS1", "2025-05-01", "No"),
+            ("CS2", "2024-06-01", "No"),
+        ],
         ["CSNumber", "Inspection_Date", "Requirements_Made"],
         dates=["Inspection_Date"],
     )
@@ -129,7 +158,10 @@ def test_requirements_yes_wins_within_a_year():
 
 
 def test_year_month_is_not_zero_padded():
-    assert year_month(pd.Series(pd.to_datetime(["2016-11-03", "2002-04-01"]))).tolist() == ["2016_11", "2002_4"]
+    assert year_month(pd.Series(pd.to_datetime(["2016-11-03", "2002-04-01"]))).tolist() == [
+        "2016_11",
+        "2002_4",
+    ]
 
 
 def test_assembled_edition_has_dictionary_columns_and_no_internal_fields():
@@ -140,7 +172,9 @@ def test_assembled_edition_has_dictionary_columns_and_no_internal_fields():
     )
     empty = {
         "gradings": gradings(("CSX", "2020-01-01", {W: 1})),
-        "inspections": frame([], ["CSNumber", "Inspection_Date", "Requirements_Made"], dates=["Inspection_Date"]),
+        "inspections": frame(
+            [], ["CSNumber", "Inspection_Date", "Requirements_Made"], dates=["Inspection_Date"]
+        ),
         "complaints": frame([], ["CSNumber", "Upheld_Date"], dates=["Upheld_Date"]),
         "enforcements": frame([], ["CSNumber", "Issued_Date"], dates=["Issued_Date"]),
     }

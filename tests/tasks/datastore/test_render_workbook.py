@@ -1,8 +1,7 @@
 import io
 
-import pytest
-
 import openpyxl
+import pytest
 from prefect.logging import disable_run_logger
 
 from tasks.datastore.steps import Edition, render_edition_files, render_workbook
@@ -40,4 +39,3 @@ def test_a_rerun_takes_the_workbook_from_result_storage_keyed_by_the_csv_not_the
     assert (first.name, same_csv.name, new_csv.name) == ("Completed", "Cached", "Completed")
     assert same_csv.result() == first.result() != new_csv.result()  # the frame was never part of the key
     assert len(list((tmp_path / "results").iterdir())) >= 2  # the cached workbooks, where the profile says
-

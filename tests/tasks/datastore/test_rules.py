@@ -12,26 +12,85 @@ from tasks.datastore.quality import validate_datastore
 
 AS_AT = dt.date(2025, 8, 31)
 COLUMNS = load_dictionary().datastore_column_names(AS_AT)
-GRADED_CARE_HOME = {"KQ_Support_Wellbeing": "5", "KQ_Care_and_Support_Planning": "4", "KQ_Setting": "5",
-                    "KQ_Staff_Team": "5", "KQ_Leadership": "4", "MinGrade": "4", "MaxGrade": "5", "GradeSpread": "Mix"}
+GRADED_CARE_HOME = {
+    "KQ_Support_Wellbeing": "5",
+    "KQ_Care_and_Support_Planning": "4",
+    "KQ_Setting": "5",
+    "KQ_Staff_Team": "5",
+    "KQ_Leadership": "4",
+    "MinGrade": "4",
+    "MaxGrade": "5",
+    "GradeSpread": "Mix",
+}
 ROWS = [  # line 2: a care home, 3: a childminder, 4: a housing support agency, 5: a nursery, all correct
-    {"CSNumber": "CS2002000001", "CareService": "Care Home Service", "Subtype": "Older People", "Address_line_1": "1 High St",
-     "Service_Postcode": "PH1 1AA", "Registered_Places": "40", "NumberStaff": "35.5", "Client_group": "Adults",
-     "Date_Reg": "2002_4", **GRADED_CARE_HOME, "Publication_of_Latest_Grading": "15/08/2024",
-     "Last_inspection_Date": "09/07/2024", "Complaints_upheld_2526": "2", "any_requirements_2425": "Yes"},
-    {"CSNumber": "CS2015000002", "CareService": "Child Minding", "Registered_Places": "6", "NumberStaff": "1",
-     "Client_group": "Children", "Date_Reg": "2015_11", "KQ_Care_Play_and_Learning": "6", "KQ_Setting": "6",
-     "KQ_Leadership": "5", "KQ_Staff_Team": "", "MinGrade": "5", "MaxGrade": "6", "GradeSpread": "5 or 6"},
-    {"CSNumber": "CS2004000003", "CareService": "Housing Support Service", "Address_line_1": "2 Low St",
-     "Service_Postcode": "G40 1DA", "NumberStaff": "12.6", "Client_group": "Adults", "Date_Reg": "2025_8",
-     "KQ_Support_Wellbeing": "2", "KQ_Care_and_Support_Planning": "1", "KQ_Staff_Team": "2", "KQ_Leadership": "2",
-     "MinGrade": "1", "MaxGrade": "2", "GradeSpread": "1 or 2"},
-    {"CSNumber": "CS2003000004", "CareService": "Day Care of Children", "Subtype": "Day Care of Children (over 3s)",
-     "Address_line_1": "3 Mid St", "Service_Postcode": "EH1 1AA", "Registered_Places": "60", "NumberStaff": "12",
-     "Client_group": "Children", "Date_Reg": "2003_1"},
+    {
+        "CSNumber": "CS2002000001",
+        "CareService": "Care Home Service",
+        "Subtype": "Older People",
+        "Address_line_1": "1 High St",
+        "Service_Postcode": "PH1 1AA",
+        "Registered_Places": "40",
+        "NumberStaff": "35.5",
+        "Client_group": "Adults",
+        "Date_Reg": "2002_4",
+        **GRADED_CARE_HOME,
+        "Publication_of_Latest_Grading": "15/08/2024",
+        "Last_inspection_Date": "09/07/2024",
+        "Complaints_upheld_2526": "2",
+        "any_requirements_2425": "Yes",
+    },
+    {
+        "CSNumber": "CS2015000002",
+        "CareService": "Child Minding",
+        "Registered_Places": "6",
+        "NumberStaff": "1",
+        "Client_group": "Children",
+        "Date_Reg": "2015_11",
+        "KQ_Care_Play_and_Learning": "6",
+        "KQ_Setting": "6",
+        "KQ_Leadership": "5",
+        "KQ_Staff_Team": "",
+        "MinGrade": "5",
+        "MaxGrade": "6",
+        "GradeSpread": "5 or 6",
+    },
+    {
+        "CSNumber": "CS2004000003",
+        "CareService": "Housing Support Service",
+        "Address_line_1": "2 Low St",
+        "Service_Postcode": "G40 1DA",
+        "NumberStaff": "12.6",
+        "Client_group": "Adults",
+        "Date_Reg": "2025_8",
+        "KQ_Support_Wellbeing": "2",
+        "KQ_Care_and_Support_Planning": "1",
+        "KQ_Staff_Team": "2",
+        "KQ_Leadership": "2",
+        "MinGrade": "1",
+        "MaxGrade": "2",
+        "GradeSpread": "1 or 2",
+    },
+    {
+        "CSNumber": "CS2003000004",
+        "CareService": "Day Care of Children",
+        "Subtype": "Day Care of Children (over 3s)",
+        "Address_line_1": "3 Mid St",
+        "Service_Postcode": "EH1 1AA",
+        "Registered_Places": "60",
+        "NumberStaff": "12",
+        "Client_group": "Children",
+        "Date_Reg": "2003_1",
+    },
 ]
-BASE = {"ServiceType": "Private", "ServiceName": "A service", "SP_number": "SP2002000001", "ServiceStatus": "Active",
-        "Council_Area_Name": "Perth & Kinross", "Health_Board_Name": "Tayside", "Provided_by_Local_Authority": "No"}
+BASE = {
+    "ServiceType": "Private",
+    "ServiceName": "A service",
+    "SP_number": "SP2002000001",
+    "ServiceStatus": "Active",
+    "Council_Area_Name": "Perth & Kinross",
+    "Health_Board_Name": "Tayside",
+    "Provided_by_Local_Authority": "No",
+}
 
 
 def edition(**changes: dict[str, str]) -> pd.DataFrame:
@@ -51,7 +110,9 @@ def test_the_good_edition_passes_every_expectation():
     report = validate_datastore(edition(), as_at=AS_AT, previous_row_count=4)
     assert report.failures == [] and report.status == "passed"
     assert report.missing_columns == [] and report.skipped == []
-    assert report.evaluated == 60 + 2 * 5 + 19  # column suite (its 5 {fy} entries run once per financial year) + rules
+    assert (
+        report.evaluated == 60 + 2 * 5 + 19
+    )  # column suite (its 5 {fy} entries run once per financial year) + rules
 
 
 def one(expectation: str, severity: str, changes: dict, lines: list[int]) -> tuple[dict, dict]:
@@ -59,35 +120,96 @@ def one(expectation: str, severity: str, changes: dict, lines: list[int]) -> tup
 
 
 CASES = [
-    ({"line2": {"MinGrade": "5", "MaxGrade": "4", "GradeSpread": "5 or 6"}},  # both disagree with the grades too
-     {"rule: mingrade_not_above_maxgrade": ("critical", [2]), "rule: mingrade_is_lowest_key_question": ("critical", [2]),
-      "rule: maxgrade_is_highest_key_question": ("critical", [2])}),
-    one("rule: mingrade_is_lowest_key_question", "critical", {"line2": {"MinGrade": "5", "GradeSpread": "5 or 6"}}, [2]),
+    (
+        {
+            "line2": {"MinGrade": "5", "MaxGrade": "4", "GradeSpread": "5 or 6"}
+        },  # both disagree with the grades too
+        {
+            "rule: mingrade_not_above_maxgrade": ("critical", [2]),
+            "rule: mingrade_is_lowest_key_question": ("critical", [2]),
+            "rule: maxgrade_is_highest_key_question": ("critical", [2]),
+        },
+    ),
+    one(
+        "rule: mingrade_is_lowest_key_question",
+        "critical",
+        {"line2": {"MinGrade": "5", "GradeSpread": "5 or 6"}},
+        [2],
+    ),
     one("rule: maxgrade_is_highest_key_question", "critical", {"line3": {"MaxGrade": "5"}}, [3]),
-    one("rule: maxgrade_is_highest_key_question", "critical", {"line5": {"MaxGrade": "3"}}, [5]),  # nothing graded
+    one(
+        "rule: maxgrade_is_highest_key_question", "critical", {"line5": {"MaxGrade": "3"}}, [5]
+    ),  # nothing graded
     one("rule: gradespread_matches_grades", "critical", {"line4": {"GradeSpread": "Mix"}}, [4]),
     one("rule: gradespread_matches_grades", "critical", {"line2": {"GradeSpread": ""}}, [2]),
-    one("rule: KQ_Support_Wellbeing_graded_for_service_type", "critical", {"line3": {"KQ_Support_Wellbeing": "6"}}, [3]),
-    one("rule: KQ_Care_and_Support_Planning_graded_for_service_type", "critical", {"line3": {"KQ_Care_and_Support_Planning": "6"}}, [3]),
+    one(
+        "rule: KQ_Support_Wellbeing_graded_for_service_type",
+        "critical",
+        {"line3": {"KQ_Support_Wellbeing": "6"}},
+        [3],
+    ),
+    one(
+        "rule: KQ_Care_and_Support_Planning_graded_for_service_type",
+        "critical",
+        {"line3": {"KQ_Care_and_Support_Planning": "6"}},
+        [3],
+    ),
     one("rule: KQ_Setting_graded_for_service_type", "critical", {"line4": {"KQ_Setting": "2"}}, [4]),
-    one("rule: KQ_Care_Play_and_Learning_graded_for_service_type", "critical", {"line2": {"KQ_Care_Play_and_Learning": "4"}}, [2]),
-    one("rule: registered_places_present", "critical", {"line2": {"Registered_Places": ""}, "line5": {"Registered_Places": ""}}, [2, 5]),
+    one(
+        "rule: KQ_Care_Play_and_Learning_graded_for_service_type",
+        "critical",
+        {"line2": {"KQ_Care_Play_and_Learning": "4"}},
+        [2],
+    ),
+    one(
+        "rule: registered_places_present",
+        "critical",
+        {"line2": {"Registered_Places": ""}, "line5": {"Registered_Places": ""}},
+        [2, 5],
+    ),
     one("rule: registered_not_after_edition", "critical", {"line4": {"Date_Reg": "2025_9"}}, [4]),
     one("rule: childminder_no_address", "critical", {"line3": {"Address_line_3": "4 Home Road"}}, [3]),
     one("rule: childminder_no_postcode", "critical", {"line3": {"Service_Postcode": "KY1 1AA"}}, [3]),
-    one("rule: health_board_is_councils_main_board", "warning", {"line5": {"Health_Board_Name": "Lothian"}}, [5]),
+    one(
+        "rule: health_board_is_councils_main_board",
+        "warning",
+        {"line5": {"Health_Board_Name": "Lothian"}},
+        [5],
+    ),
     one("rule: number_staff_plausible", "warning", {"line3": {"NumberStaff": "14"}}, [3]),
     one("CSNumber: unique", "critical", {"line5": {"CSNumber": "CS2002000001"}}, [2, 5]),
     one("CSNumber: format", "critical", {"line4": {"CSNumber": "CS123"}}, [4]),
     one("Date_Reg: format", "critical", {"line4": {"Date_Reg": "2004_08"}}, [4]),
     one("NumberStaff: decimal", "critical", {"line2": {"NumberStaff": "35,5"}}, [2]),
-    one("Last_inspection_Date: date dd/mm/yyyy", "critical", {"line2": {"Last_inspection_Date": "2024-07-09"}}, [2]),
-    one("Publication_of_Latest_Grading: date dd/mm/yyyy", "critical", {"line3": {"Publication_of_Latest_Grading": "30/02/2024"}}, [3]),
-    ({"line4": {"KQ_Leadership": "7", "MaxGrade": "7", "GradeSpread": "Mix"}},
-     {"KQ_Leadership: allowed values": ("critical", [4]), "MaxGrade: allowed values": ("critical", [4])}),
-    one("Council_Area_Name: allowed values", "critical", {"line2": {"Council_Area_Name": "Edinburgh, City of"}}, [2]),
-    ({"line3": {"Health_Board_Name": "NHS Tayside"}},
-     {"Health_Board_Name: allowed values": ("critical", [3]), "rule: health_board_is_councils_main_board": ("warning", [3])}),
+    one(
+        "Last_inspection_Date: date dd/mm/yyyy",
+        "critical",
+        {"line2": {"Last_inspection_Date": "2024-07-09"}},
+        [2],
+    ),
+    one(
+        "Publication_of_Latest_Grading: date dd/mm/yyyy",
+        "critical",
+        {"line3": {"Publication_of_Latest_Grading": "30/02/2024"}},
+        [3],
+    ),
+    (
+        {"line4": {"KQ_Leadership": "7", "MaxGrade": "7", "GradeSpread": "Mix"}},
+        {"KQ_Leadership: allowed values": ("critical", [4]), "MaxGrade: allowed values": ("critical", [4])},
+    ),
+    one(
+        "Council_Area_Name: allowed values",
+        "critical",
+        {"line2": {"Council_Area_Name": "Edinburgh, City of"}},
+        [2],
+    ),
+    (
+        {"line3": {"Health_Board_Name": "NHS Tayside"}},
+        {
+            "Health_Board_Name: allowed values": ("critical", [3]),
+            "rule: health_board_is_councils_main_board": ("warning", [3]),
+        },
+    ),
 ]
 BLOCK = len(ROWS)
 
@@ -100,7 +222,9 @@ def numbered(block: int, text: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def every_case_at_once() -> dict[int, dict[str, tuple[str, list[int]]]]:
     """One GX run over all cases, each in its own block of rows; failures by case, as lines of its block."""
-    text = pd.concat([numbered(i, edition(**changes)) for i, (changes, _) in enumerate(CASES)], ignore_index=True)
+    text = pd.concat(
+        [numbered(i, edition(**changes)) for i, (changes, _) in enumerate(CASES)], ignore_index=True
+    )
     report = validate_datastore(text, as_at=AS_AT)
     by_case: dict[int, dict[str, tuple[str, list[int]]]] = {}
     for failure in report.failures:
@@ -111,7 +235,9 @@ def every_case_at_once() -> dict[int, dict[str, tuple[str, list[int]]]]:
     return by_case
 
 
-@pytest.mark.parametrize("case", range(len(CASES)), ids=[next(iter(c[1])) + f"-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "case", range(len(CASES)), ids=[next(iter(c[1])) + f"-{i}" for i, c in enumerate(CASES)]
+)
 def test_each_rule_finds_exactly_the_rows_that_break_it(every_case_at_once, case):
     assert every_case_at_once.get(case) == CASES[case][1]
 
@@ -121,7 +247,9 @@ def test_agency_places_warn_only_when_most_agencies_carry_places():
     assert failures(one_of_one)["rule: agency_registered_places_blank"] == ("warning", [4])
     combined = pd.concat([edition(), edition(line4={"Registered_Places": "10"}).iloc[[2]]], ignore_index=True)
     combined.loc[4, "CSNumber"] = "CS2004000005"
-    assert "rule: agency_registered_places_blank" not in failures(combined)  # one of two agencies: mostly blank holds
+    assert "rule: agency_registered_places_blank" not in failures(
+        combined
+    )  # one of two agencies: mostly blank holds
 
 
 def test_row_count_drop_beyond_the_tolerance_blocks_and_growth_warns():
@@ -143,7 +271,10 @@ def test_missing_column_fails_the_flow_but_only_skips_rules_for_a_partial_file()
     skipped = {s.expectation: s.reason for s in lenient.skipped}
     assert skipped["rule: mingrade_not_above_maxgrade"] == "needs column(s) not in the file: MinGrade"
     assert skipped["CSNumber: unique"] == "column CSNumber is not in the file"
-    assert "rule: gradespread_matches_grades" in skipped and "rule: maxgrade_is_highest_key_question" not in skipped
+    assert (
+        "rule: gradespread_matches_grades" in skipped
+        and "rule: maxgrade_is_highest_key_question" not in skipped
+    )
 
 
 def test_an_edition_with_columns_out_of_dictionary_order_is_blocked():

@@ -13,7 +13,11 @@ EXTRACT = ExtractRef(dt.date(2025, 9, 3), (("services.csv", "0" * 64),))
 def test_the_manifest_is_computed_last_over_every_published_file():
     edition = Edition(AS_AT, synthetic_typed_edition(20, seed=5), {"Manager_Name": 20})
     rendered = render_edition_files.fn(edition, None)
-    assert sorted(rendered.files) == ["changes_2025-08-31.csv", "datastore_2025-08-31.csv", "definitions_2025-08-31.csv"]
+    assert sorted(rendered.files) == [
+        "changes_2025-08-31.csv",
+        "datastore_2025-08-31.csv",
+        "definitions_2025-08-31.csv",
+    ]
     assert rendered.csv_sha256 == hashlib.sha256(rendered.files["datastore_2025-08-31.csv"]).hexdigest()
     published = with_edition_manifest(rendered, EXTRACT, {"quality.json": b"{}", "book.xlsx": b"PK"})
     manifest = json.loads(published.files["manifest.json"])
@@ -22,10 +26,15 @@ def test_the_manifest_is_computed_last_over_every_published_file():
     assert manifest["row_count"] == 20 and manifest["withheld_cells"] == {"Manager_Name": 20}
     by_type = edition.frame["CareService"].value_counts()
     assert manifest["rows_by_care_service"] == {name: int(by_type[name]) for name in sorted(by_type.index)}
-    assert manifest["register_extract"] == {"extract_date": "2025-09-03", "files_sha256": {"services.csv": "0" * 64}}
+    assert manifest["register_extract"] == {
+        "extract_date": "2025-09-03",
+        "files_sha256": {"services.csv": "0" * 64},
+    }
 
 
 def test_digests_are_read_back_from_the_manifest_and_match_the_bytes():
     edition = Edition(AS_AT, synthetic_typed_edition(10, seed=6), {})
     published = with_edition_manifest(render_edition_files.fn(edition, None), EXTRACT, {"extra.json": b"[]"})
-    assert sha256_by_file(published.files) == {name: hashlib.sha256(data).hexdigest() for name, data in sorted(published.files.items())}
+    assert sha256_by_file(published.files) == {
+        name: hashlib.sha256(data).hexdigest() for name, data in sorted(published.files.items())
+    }

@@ -30,13 +30,21 @@ def book(built):
 
 def column_cells(ws, name):
     header = [c.value for c in ws[1]]
-    return [row[0] for row in ws.iter_rows(min_row=2, min_col=header.index(name) + 1, max_col=header.index(name) + 1)]
+    return [
+        row[0]
+        for row in ws.iter_rows(min_row=2, min_col=header.index(name) + 1, max_col=header.index(name) + 1)
+    ]
 
 
 def test_sheets_have_descriptive_names_in_reading_order(built):
     assert built.sheets == [
-        "Cover", "Data", "Services by council area", "Places by health board", "Services by lowest grade",
-        "Services by sector", "Definitions",
+        "Cover",
+        "Data",
+        "Services by council area",
+        "Places by health board",
+        "Services by lowest grade",
+        "Services by sector",
+        "Definitions",
     ]
     assert built.rows == 120 and built.pivots_skipped == {}
 
@@ -71,13 +79,18 @@ def test_cells_take_their_type_and_format_from_the_dictionary(book, text):
 def test_formula_like_text_is_shown_never_run(built, book):
     names = [cell.value for cell in column_cells(book["Data"], "ServiceName")[:6]]
     assert names == ["'=1+2", "'+44 131 555", "'-minus", "'@home", "'\tTabbed", "Café Ùna’s"]
-    raw = build_workbook(pd.DataFrame({"ServiceName": ["=HYPERLINK(\"http://x\")", "@SUM(A1)"], "Notes": ["-2+3", "ok"]}), None)
+    raw = build_workbook(
+        pd.DataFrame({"ServiceName": ['=HYPERLINK("http://x")', "@SUM(A1)"], "Notes": ["-2+3", "ok"]}), None
+    )
     ws = openpyxl.load_workbook(io.BytesIO(raw.data))["Data"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [
-        ["'=HYPERLINK(\"http://x\")", "'-2+3"], ["'@SUM(A1)", "ok"]
+        ['\'=HYPERLINK("http://x")', "'-2+3"],
+        ["'@SUM(A1)", "ok"],
     ]
     with zipfile.ZipFile(io.BytesIO(raw.data)) as archive:
-        assert not any("<f>" in archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/"))
+        assert not any(
+            "<f>" in archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")
+        )
 
 
 def test_definitions_come_from_the_dictionary_for_every_column(book, text):
@@ -99,9 +112,11 @@ def test_cover_sheet_says_what_the_file_is_and_what_changed(book):
     assert lines[0] == "Care Inspectorate Datastore as at 31 August 2025"
     assert "As at: 31/08/2025" in lines
     assert any("Open Government Licence v3.0" in line and "nationalarchives.gov.uk" in line for line in lines)
-    assert any(line.startswith("Contact: ") for line in lines) and any(line.startswith("Source: ") for line in lines)
+    assert any(line.startswith("Contact: ") for line in lines) and any(
+        line.startswith("Source: ") for line in lines
+    )
     assert "How to use the pivot tables" in lines
-    changes = lines[lines.index("Changes since the previous edition (number of services)") + 1:][:4]
+    changes = lines[lines.index("Changes since the previous edition (number of services)") + 1 :][:4]
     assert changes == ["Registered: 3", "Cancelled: 1", "Grades changed: 7", "Details changed: 2"]
 
 

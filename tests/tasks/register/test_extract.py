@@ -98,7 +98,10 @@ def test_missing_required_column_and_undecodable_bytes_are_clear_errors():
 def test_rows_with_the_wrong_field_count_are_reported_by_line():
     good = table_bytes("services", [service("CS2002000001"), service("CS2002000003")])
     header, first, second = good.decode().splitlines()
-    data = "\n".join([header, first, "CS2002000002,Care Home Service", second, first + ",extra"]).encode() + b"\n"
+    data = (
+        "\n".join([header, first, "CS2002000002,Care Home Service", second, first + ",extra"]).encode()
+        + b"\n"
+    )
     table = parse_services(data)
     malformed = [(p.line, p.message) for p in table.problems if p.message.startswith("malformed row")]
     fields = len(header.split(","))

@@ -24,4 +24,8 @@ def test_month_boundaries():
     )
     selected = registered_on(register, dt.date(2025, 8, 31))["CSNumber"].tolist()
     assert selected == ["CS2002000004", "CS2025000001", "CS2025000006"]
-    assert registered_on(register, dt.date(2025, 8, 14))["CSNumber"].tolist() == ["CS2002000003", "CS2002000004", "CS2010000005"]
+    assert registered_on(register, dt.date(2025, 8, 14))["CSNumber"].tolist() == [
+        "CS2002000003",
+        "CS2002000004",
+        "CS2010000005",
+    ]

@@ -4,7 +4,7 @@ from tasks.shared.csv_text import UnreadableCsv, read_csv_text
 
 
 def test_every_cell_is_text_exactly_as_written():
-    data = 'code,places,note\n007,NA,"two\nlines"\n,12,  spaced  \n'.encode()
+    data = b'code,places,note\n007,NA,"two\nlines"\n,12,  spaced  \n'
     read = read_csv_text(data, "t.csv")
     assert read.encoding == "utf-8"
     assert read.table.to_pylist() == [

@@ -27,9 +27,15 @@ def test_childminder_homes_childrens_care_homes_and_managers_are_not_published()
     assert published["Address_line_1"].fillna("").tolist() == ["", "", "3 Main Street"]
     assert published["Service_Postcode"].fillna("").tolist() == ["", "", "AB1 1AA"]
     assert published["Service_Phone_Number"].fillna("").tolist() == ["", "0141 000", "01224 000"]
-    assert published["Eforms_email_address"].fillna("").tolist() == ["", "home@example.org", "oak@example.org"]
+    assert published["Eforms_email_address"].fillna("").tolist() == [
+        "",
+        "home@example.org",
+        "oak@example.org",
+    ]
     assert published["ServiceProvider"].fillna("").tolist() == ["", "Council", "Oak Ltd"]
     assert published["Manager_Name"].isna().all()
     assert published["Service_town"].tolist() == ["Leith", "Govan", "Aberdeen"]  # the town is kept
-    assert withheld["Manager_Name"] == 3 and withheld["Address_line_1"] == 2 and withheld["ServiceProvider"] == 1
+    assert (
+        withheld["Manager_Name"] == 3 and withheld["Address_line_1"] == 2 and withheld["ServiceProvider"] == 1
+    )
     assert frame.loc[0, "Address_line_1"] == "1 Home Road"  # the input is not changed

@@ -49,8 +49,14 @@ def test_publication_is_idempotent_and_replaces_whole_editions(lake):
 def test_local_replacement_keeps_the_superseded_edition(tmp_path):
     lake = LocalLake(tmp_path)
     lake.publish_folder("publish/datastore/2025-08-31", EDITION)
-    outcome = lake.publish_folder("publish/datastore/2025-08-31", {"data.csv": b"new", "manifest.json": b"{}"})
-    assert outcome.superseded and (tmp_path / outcome.superseded.split(str(tmp_path) + "/")[1] / "data.csv").read_bytes() == EDITION["data.csv"]
+    outcome = lake.publish_folder(
+        "publish/datastore/2025-08-31", {"data.csv": b"new", "manifest.json": b"{}"}
+    )
+    assert (
+        outcome.superseded
+        and (tmp_path / outcome.superseded.split(str(tmp_path) + "/")[1] / "data.csv").read_bytes()
+        == EDITION["data.csv"]
+    )
 
 
 def fail_on_second_write(lake, monkeypatch):
@@ -76,7 +82,9 @@ def test_failure_midway_leaves_what_readers_saw(lake, monkeypatch):
     lake.publish_folder("publish/datastore/2025-08-31", EDITION)
     fail_on_second_write(lake, monkeypatch)
     with pytest.raises(OSError, match="connection lost"):
-        lake.publish_folder("publish/datastore/2025-08-31", {"data.csv": b"half", "manifest.json": b'{"half": 1}\n'})
+        lake.publish_folder(
+            "publish/datastore/2025-08-31", {"data.csv": b"half", "manifest.json": b'{"half": 1}\n'}
+        )
     monkeypatch.undo()
     assert lake.read_bytes("publish/datastore/2025-08-31/data.csv") == EDITION["data.csv"]
     assert lake.read_bytes("publish/datastore/2025-08-31/manifest.json") == EDITION["manifest.json"]
@@ -101,5 +109,13 @@ def test_s3_objects_are_encrypted_at_rest(s3_bucket):
 def test_dated_folders_are_read_as_dates_and_everything_else_ignored():
     from tasks.shared.lake import dated_folders
 
-    names = ["2025-09-05", ".staging-2025-08-31-ab12", "2025-08-05", "20250831", "2025-02-30", "latest.json", "notes"]
+    names = [
+        "2025-09-05",
+        ".staging-2025-08-31-ab12",
+        "2025-08-05",
+        "20250831",
+        "2025-02-30",
+        "latest.json",
+        "notes",
+    ]
     assert dated_folders(names) == [dt.date(2025, 8, 5), dt.date(2025, 9, 5)]

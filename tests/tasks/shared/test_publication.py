@@ -20,10 +20,15 @@ def test_the_manifest_lists_every_file_with_its_sha256_and_size_beside_the_facts
             "b.csv": {"sha256": hashlib.sha256(b"x,y\n").hexdigest(), "bytes": 4},
         },
     }
-    assert files["manifest.json"] == with_manifest({"a.json": b"{}", "b.csv": b"x,y\n"}, {"rows": 1, "as_at": "2025-08-31"})[
-        "manifest.json"
-    ]  # canonical bytes whatever the order things were given in
-    assert sha256_by_file(files) == {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+    assert (
+        files["manifest.json"]
+        == with_manifest({"a.json": b"{}", "b.csv": b"x,y\n"}, {"rows": 1, "as_at": "2025-08-31"})[
+            "manifest.json"
+        ]
+    )  # canonical bytes whatever the order things were given in
+    assert sha256_by_file(files) == {
+        name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
+    }
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -40,5 +45,8 @@ def test_latest_points_at_the_newest_publication_only(tmp_path):
         publish_folder(lake, "publish/things", name, with_manifest({"a.csv": name.encode()}, {"as_at": name}))
     latest = json.loads(open_lake(lake).read_bytes("publish/things/latest.json"))
     newest = (tmp_path / "publish" / "things" / "2025-08-31" / "manifest.json").read_bytes()
-    assert latest == {"edition": "2025-08-31", "folder": "publish/things/2025-08-31",
-                      "manifest_sha256": hashlib.sha256(newest).hexdigest()}
+    assert latest == {
+        "edition": "2025-08-31",
+        "folder": "publish/things/2025-08-31",
+        "manifest_sha256": hashlib.sha256(newest).hexdigest(),
+    }

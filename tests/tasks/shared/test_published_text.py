@@ -14,15 +14,27 @@ def one_column(name, values, dtype):
 
 
 def test_values_are_written_as_the_real_file_writes_them():
-    assert one_column("NumberStaff", [12.6, 7.74, 24.0, None, 0.01], "Float64") == ["12.6", "7.74", "24", "", "0.01"]
+    assert one_column("NumberStaff", [12.6, 7.74, 24.0, None, 0.01], "Float64") == [
+        "12.6",
+        "7.74",
+        "24",
+        "",
+        "0.01",
+    ]
     assert one_column("Registered_Places", [83, None], "Int64") == ["83", ""]
     assert one_column("Last_inspection_Date", ["2019-07-09", None], "datetime64[s]") == ["09/07/2019", ""]
 
 
 def test_formula_like_text_is_neutralised_and_numbers_stay_numbers():
-    names = ["=HYPERLINK(\"http://x\")", "+44 1", "-x", "@SUM(A1)", "\tTab", "Plain", "Café = good"]
+    names = ['=HYPERLINK("http://x")', "+44 1", "-x", "@SUM(A1)", "\tTab", "Plain", "Café = good"]
     assert one_column("ServiceName", names, "string") == [
-        "'=HYPERLINK(\"http://x\")", "'+44 1", "'-x", "'@SUM(A1)", "'\tTab", "Plain", "Café = good"
+        '\'=HYPERLINK("http://x")',
+        "'+44 1",
+        "'-x",
+        "'@SUM(A1)",
+        "'\tTab",
+        "Plain",
+        "Café = good",
     ]
     assert one_column("NumberStaff", [-1.5], "Float64") == ["-1.5"]
 
@@ -39,6 +51,8 @@ def test_definitions_come_from_the_dictionary():
     assert definitions["Column"].tolist() == [c.name for c in COLUMNS]
     row = definitions.set_index("Column").loc["Service_Postcode"]
     assert row["Disclosure"] == "Blank for childminders and childrens care homes."
-    assert definitions.set_index("Column").loc["Complaints_upheld_2425", "Definition"].startswith(
-        "Number of complaints upheld in financial year 2024-25"
+    assert (
+        definitions.set_index("Column")
+        .loc["Complaints_upheld_2425", "Definition"]
+        .startswith("Number of complaints upheld in financial year 2024-25")
     )

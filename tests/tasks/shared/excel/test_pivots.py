@@ -20,7 +20,9 @@ SPEC_BY_NAME = {spec.name: spec for spec in PIVOTS}
 @pytest.fixture(scope="module")
 def synthetic():
     text = synthetic_edition(400, seed=11)
-    return text, build_workbook(text, AS_AT, {"Registered": 3, "Cancelled": 1, "Grades changed": 7, "Details changed": 2})
+    return text, build_workbook(
+        text, AS_AT, {"Registered": 3, "Cancelled": 1, "Grades changed": 7, "Details changed": 2}
+    )
 
 
 @cache
@@ -52,7 +54,12 @@ def test_crosstab_counts_rows_and_sums_numbers_only():
 def test_shared_items_describe_a_numeric_field_with_blanks_as_excel_does():
     items = shared_items([4, None, 2, 6], item_order([4, None, 2, 6]))
     assert (items.containsNumber, items.containsInteger, items.containsBlank) == (True, True, True)
-    assert (items.containsString, items.containsSemiMixedTypes, items.minValue, items.maxValue) == (False, False, 2, 6)
+    assert (items.containsString, items.containsSemiMixedTypes, items.minValue, items.maxValue) == (
+        False,
+        False,
+        2,
+        6,
+    )
     assert [type(f).__name__ for f in items._fields] == ["Number", "Number", "Number", "Missing"]
     text = shared_items(["b", "a"], None)
     assert (text.count, text.containsString, text.containsBlank) == (0, None, None)
@@ -82,7 +89,9 @@ def test_pivot_cells_before_any_refresh_hold_the_pandas_figures(synthetic):
     for spec in PIVOTS:
         assert sheet_pivot(stored[spec.sheet]) == pandas_pivot(text, spec), spec.name
     places = pandas_pivot(text, SPEC_BY_NAME["PlacesByCareServiceAndHealthBoard"])
-    assert places[("Total", "Total")] == str(int(pd.to_numeric(text["Registered_Places"].mask(text["Registered_Places"] == "")).sum()))
+    assert places[("Total", "Total")] == str(
+        int(pd.to_numeric(text["Registered_Places"].mask(text["Registered_Places"] == "")).sum())
+    )
 
 
 @pytest.mark.libreoffice
@@ -91,7 +100,9 @@ def test_libreoffice_computes_every_pivot_cell_and_total_as_pandas_does(syntheti
     sheets = open_in_libreoffice(result.data, "synthetic")
     for spec in PIVOTS:
         rows = sheets[spec.sheet]
-        assert "Total Result" in rows[-1][0], "LibreOffice did not recompute the pivot (its own total caption is missing)"
+        assert "Total Result" in rows[-1][0], (
+            "LibreOffice did not recompute the pivot (its own total caption is missing)"
+        )
         assert sheet_pivot(rows) == pandas_pivot(text, spec), spec.name
     counts = sheet_pivot(sheets["Services by council area"])
     assert counts[("Total", "Total")] == "400"
@@ -109,7 +120,9 @@ def test_libreoffice_shows_the_data_sheet_exactly_as_the_csv_holds_it(synthetic,
 @pytest.mark.libreoffice
 def test_reference_extract_pivots_match_pandas_in_libreoffice(reference_extract, open_in_libreoffice):
     text, result = reference_workbook(reference_extract)
-    assert result.pivots_skipped == {"PlacesByCareServiceAndHealthBoard": "the file has no Health_Board_Name column"}
+    assert result.pivots_skipped == {
+        "PlacesByCareServiceAndHealthBoard": "the file has no Health_Board_Name column"
+    }
     sheets = open_in_libreoffice(result.data, "reference")
     stored = prefilled_cells(result.data, [SPEC_BY_NAME[name].sheet for name in result.pivots_built])
     for name in result.pivots_built:

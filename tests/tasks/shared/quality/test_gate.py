@@ -8,22 +8,34 @@ import pytest
 from carestats.errors import QualityGateBlocked
 from tasks.shared.lake_map import ReportPlace
 from tasks.shared.quality.gate import QualityGateError, quality_gate
-from tasks.shared.quality.runner import judge
 from tasks.shared.quality.results import QualityReport
+from tasks.shared.quality.runner import judge
 from tasks.shared.quality.suites import expectation
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 ENTRIES = [
-    expectation("expect_column_values_to_not_be_null", {"column": "staff"}, id="staff: required", column="staff",
-                reason="every return states its staff"),
-    expectation("expect_column_values_to_be_between", {"column": "staff", "max_value": 500}, id="staff: plausible",
-                column="staff", severity="warning"),
+    expectation(
+        "expect_column_values_to_not_be_null",
+        {"column": "staff"},
+        id="staff: required",
+        column="staff",
+        reason="every return states its staff",
+    ),
+    expectation(
+        "expect_column_values_to_be_between",
+        {"column": "staff", "max_value": 500},
+        id="staff: plausible",
+        column="staff",
+        severity="warning",
+    ),
 ]
 
 
 def report_on(frame: pd.DataFrame) -> QualityReport:
-    return QualityReport("returns", "annual returns 2026", None, len(frame), len(ENTRIES), judge(frame, "returns", ENTRIES))
+    return QualityReport(
+        "returns", "annual returns 2026", None, len(frame), len(ENTRIES), judge(frame, "returns", ENTRIES)
+    )
 
 
 def gate_in_a_flow(lake: str, report: QualityReport, place: ReportPlace):
@@ -38,7 +50,9 @@ def gate_in_a_flow(lake: str, report: QualityReport, place: ReportPlace):
 
 def test_warnings_pass_and_a_report_kept_always_is_written(tmp_path):
     report = report_on(pd.DataFrame({"staff": [3.0, 900.0]}))
-    files = gate_in_a_flow(str(tmp_path), report, ReportPlace("quality/returns/2026", "quality_2026", always=True))
+    files = gate_in_a_flow(
+        str(tmp_path), report, ReportPlace("quality/returns/2026", "quality_2026", always=True)
+    )
     assert report.status == "passed with warnings" and report.warnings[0].lines == [3]
     assert set(files) == {"quality_2026.json", "quality_2026.html"}
     kept = tmp_path / "quality" / "returns" / "2026"
@@ -47,14 +61,18 @@ def test_warnings_pass_and_a_report_kept_always_is_written(tmp_path):
 
 
 def test_a_report_that_travels_with_its_publication_is_not_written_when_it_passes(tmp_path):
-    gate_in_a_flow(str(tmp_path), report_on(pd.DataFrame({"staff": [3.0]})), ReportPlace("quality/x", "q", always=False))
+    gate_in_a_flow(
+        str(tmp_path), report_on(pd.DataFrame({"staff": [3.0]})), ReportPlace("quality/x", "q", always=False)
+    )
     assert not (tmp_path / "quality").exists()
 
 
 def test_a_critical_failure_blocks_naming_the_failure_and_keeps_the_report(tmp_path):
     report = report_on(pd.DataFrame({"staff": [3.0, None, 4.0]}))
     with pytest.raises(QualityGateError) as blocked:
-        gate_in_a_flow(str(tmp_path), report, ReportPlace("quality/returns/2026", "quality_2026", always=False))
+        gate_in_a_flow(
+            str(tmp_path), report, ReportPlace("quality/returns/2026", "quality_2026", always=False)
+        )
     assert isinstance(blocked.value, QualityGateBlocked)
     headline = str(blocked.value).splitlines()[0]
     assert headline == (
