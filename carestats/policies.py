@@ -1,4 +1,4 @@
-"""Prefect policies every flow shares: a named cache policy, retries for transient I/O only, memory handed back.
+"""Prefect policies every flow shares: a named cache policy, retries for transient I/O only, freed memory.
 
 Retries are an allow-list: a task is retried only when it failed on something that may work a moment
 later (a dropped connection, a timeout, S3 throttling or a 5xx). Everything else (bad input, a code bug,

@@ -59,7 +59,7 @@ class CarestatsGroup(click.Group):
 @click.group(cls=CarestatsGroup, context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.version_option(version("carestats"), "--version", prog_name="carestats")
 def cli() -> None:
-    """carestats: the care regulator's data platform (Datastore publication, annual returns, quality gates)."""
+    """carestats: the care regulator's data platform (Datastore publication, annual returns, quality)."""
 
 
 @cli.command("publish-datastore", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)

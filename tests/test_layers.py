@@ -35,7 +35,7 @@ def floor(module: str) -> int:
 
 
 def package(module: str) -> str:
-    """The package a module belongs to: the unit the circle check works on (tasks.shared.quality, flows, ...)."""
+    """The package a module belongs to, the unit the circle check works on (tasks.shared.quality, flows)."""
     parts = module.split(".")
     if not (ROOT.joinpath(*parts)).is_dir():  # a module: its package is the folder it is in
         parts = parts[:-1]
@@ -44,7 +44,7 @@ def package(module: str) -> str:
 
 
 def our_imports() -> list[tuple[str, str, int]]:
-    """(importing module, imported module, line) for every import of our own code, at any depth of a function."""
+    """(importing module, imported module, line) for every import of our own code, inside functions too."""
     ours = PRODUCT + BESIDE
     found = []
     for top in ours:

@@ -46,3 +46,77 @@ def test_publish_datastore_reports_bad_input_in_one_line_with_exit_status_2(caps
 def test_bad_date_is_a_usage_error(capsys):
     result = run_carestats(capsys, ["publish-datastore", "--as-at", "31/08/2025"])
     assert result.exit_code == 2 and "is not a date" in result.output
+
+
+def test_help_version_and_a_bare_command_answer_without_error(capsys):
+    assert run_carestats(capsys, ["--version"]).stdout.strip() == "carestats, version 0.1.0"
+    short = run_carestats(capsys, ["publish-datastore", "-h"])
+    assert short.exit_code == 0 and "--as-at YYYY-MM-DD" in short.stdout
+    assert "<bool>" not in short.stdout and "--workbook / --no-workbook" in short.stdout
+    bare = run_carestats(capsys, [])
+    assert bare.exit_code == 0 and "Exit codes: 0 done; 1 blocked by a quality gate" in " ".join(
+        bare.stdout.split()
+    )
+
+
+def test_every_failure_under_json_is_one_json_object_with_its_exit_code(capsys):
+    for arguments, code in ((["publish-datastore", "--as-at", "tomorrow"], 2), (["no-such-command"], 2)):
+        result = run_carestats(capsys, [*arguments, "--json"])
+        reply = json.loads(result.stdout)  # one object, nothing else on stdout
+        assert (result.exit_code, reply["exit_code"]) == (code, code)
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("carestats: ")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_no_extract_for_the_date_is_bad_input_in_one_line(capsys, tmp_path):
+    result = run_carestats(
+        capsys, ["publish-datastore", "--as-at", "2025-08-31", "--lake", tmp_path / "empty"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith("carestats: no register extract taken after 2025-08-31")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_blocked_edition_exits_1_naming_the_failure_and_its_report(capsys, tmp_path):
+    lake = tmp_path / "lake"
+    write_extract(lake, "2025-09-03", services=[service("CS2002000001", Registered_Places="")])
+    result = run_carestats(capsys, ["publish-datastore", "--as-at", "2025-08-31", "--lake", lake, "--json"])
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)
+    report = lake / "quality" / "datastore" / "2025-08-31" / "quality_2025-08-31.html"
+    assert error["error"] == (
+        "Quality gate 'datastore' blocked Datastore edition 2025-08-31: 1 critical expectation(s) failed; "
+        f"report at {report}"
+    )
+    assert report.exists() and not (lake / "publish").exists()
+    assert error["details"] == [
+        "  rule: registered_places_present [Registered_Places]: 1 row(s) fail; lines 2"
+    ]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_unexpected_failure_exits_3_with_its_traceback(capsys):
+    result = run_carestats(
+        capsys, ["publish-datastore", "--as-at", "2025-08-31", "--lake", "s3://not a bucket!/x"]
+    )
+    assert result.exit_code == 3
+    assert "Traceback (most recent call last)" in result.stderr and "carestats: " in result.stderr
+
+
+def test_workbook_into_a_missing_folder_creates_it(capsys, tmp_path, reference_extract):
+    out = tmp_path / "new" / "folder" / "book.xlsx"
+    head = b"".join(reference_extract.read_bytes().splitlines(keepends=True)[:4])
+    (tmp_path / "datastore_2025-08-31.csv").write_bytes(head)
+    result = run_carestats(capsys, ["workbook", tmp_path / "datastore_2025-08-31.csv", "-o", out])
+    assert result.exit_code == 0 and out.read_bytes()[:2] == b"PK"
+
+
+def test_an_excel_file_where_a_csv_belongs_is_named_as_such(capsys, tmp_path):
+    book = tmp_path / "datastore_2025-08-31.xlsx"
+    book.write_bytes(b"PK\x03\x04" + bytes(200))
+    result = run_carestats(capsys, ["validate-datastore", book, "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == (
+        f"cannot read {book.name}: it is an Excel workbook (.xlsx) or another zip file, not a CSV: "
+        "save it as CSV first"
+    )

@@ -1,4 +1,4 @@
-"""`carestats validate-datastore` on the real reference extract: the real defects, row by row, and nothing else."""
+"""`carestats validate-datastore` on the real reference extract: its real defects, row by row, only."""
 
 from __future__ import annotations
 

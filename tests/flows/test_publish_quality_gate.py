@@ -1,4 +1,4 @@
-"""The quality gate in the Datastore flow: a good edition publishes with its report, a bad one publishes nothing."""
+"""The quality gate in the Datastore flow: a good edition publishes with its report, a bad one nothing."""
 
 from __future__ import annotations
 

@@ -140,7 +140,7 @@ def test_council_areas_in_proportion(current: pd.DataFrame) -> None:
 def test_client_group_status_and_geography_follow_the_rules(current: pd.DataFrame) -> None:
     expected = [
         DICTIONARY.client_group(c, s if isinstance(s, str) else None)
-        for c, s in zip(current["CareService"], current["Subtype"])
+        for c, s in zip(current["CareService"], current["Subtype"], strict=True)
     ]
     assert current["Client_group"].tolist() == expected
     assert current["ServiceStatus"].eq("Inactive").mean() == pytest.approx(0.013, abs=0.005)

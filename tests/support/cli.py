@@ -1,4 +1,4 @@
-"""Running the `carestats` command in process, exactly as the console script does, and reading what it said."""
+"""Running the `carestats` command in process, exactly as the console script does, and what it said."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Synthetic Datastore editions for tests: every dictionary column, blanks, formula-like and non-ASCII names."""
+"""Synthetic Datastore editions: every dictionary column, blanks, formula-like and non-ASCII names."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> p
         elif name == "Subtype":
             values = subtypes
         elif name == "Client_group":
-            values = [dictionary.client_group(c, s) for c, s in zip(care, subtypes)]
+            values = [dictionary.client_group(c, s) for c, s in zip(care, subtypes, strict=True)]
         elif name == "ServiceName":
             values = [
                 rng.choice(AWKWARD_NAMES) + f" {i}" if i % 9 == 0 else f"Service {i}" for i in range(n_rows)
@@ -53,7 +53,8 @@ def synthetic_typed_edition(n_rows: int, seed: int, as_at: dt.date = AS_AT) -> p
             values = [f"SP{2000000000 + int(i):010d}" for i in rng.integers(0, n_rows // 3 + 1, n_rows)]
         elif name == "Date_Reg":
             values = [
-                f"{y}_{m}" for y, m in zip(rng.integers(2002, 2025, n_rows), rng.integers(1, 13, n_rows))
+                f"{y}_{m}"
+                for y, m in zip(rng.integers(2002, 2025, n_rows), rng.integers(1, 13, n_rows), strict=True)
             ]
         elif column.type == "integer":
             low = int(column.minimum or 1) if column.allowed is None else min(column.allowed)

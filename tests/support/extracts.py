@@ -37,12 +37,14 @@ DEFAULT_SERVICE = {
 
 
 def service(cs: str, **fields: str) -> dict[str, str]:
+    """A services row: a care home in Perth unless `fields` say otherwise."""
     return {"CSNumber": cs, **DEFAULT_SERVICE, **fields}
 
 
 def table_bytes(
     table: str, rows: list[dict[str, str]], encoding: str = "utf-8", line_end: str = "\n"
 ) -> bytes:
+    """One extract table as CSV bytes, with the dictionary's columns (blank where a row says nothing)."""
     columns = list(load_dictionary().extract_table(table).columns)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator=line_end, extrasaction="raise")
@@ -134,6 +136,7 @@ def land_two_extracts(lake: str) -> None:
 
 
 def edition_files(lake: str, as_at: dt.date) -> dict[str, bytes]:
+    """Every file of a published edition, by name."""
     store = open_lake(lake)
     return {
         key.rsplit("/", 1)[1]: store.read_bytes(key)

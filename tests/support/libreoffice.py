@@ -14,7 +14,7 @@ CSV_EXPORT = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,true,fa
 def export_sheets(
     soffice: str, profile: Path, folder: Path, data: bytes, stem: str
 ) -> dict[str, list[list[str]]]:
-    """Workbook bytes -> {sheet name: rows of cell text as LibreOffice shows them once opened and recalculated}."""
+    """Workbook bytes -> {sheet: rows of cell text as LibreOffice shows them once opened and recalculated}."""
     book = folder / f"{stem}.xlsx"
     book.write_bytes(data)
     subprocess.run(

@@ -1,6 +1,7 @@
-"""Pivot figures three ways, as {(row label, column label): shown text}, so tests can compare them cell by cell.
+"""Pivot figures three ways, as {(row label, column label): shown text}, to compare them cell by cell.
 
-pandas on the published text is the reference; LibreOffice's export and the pre-filled cells are checked against it.
+pandas on the published text is the reference; LibreOffice's export and the pre-filled cells are
+checked against it.
 Totals use the label "Total"; blanks "(blank)", whichever application's wording the sheet used.
 """
 
@@ -15,12 +16,13 @@ BLANK_LABELS = {"(empty)": "(blank)", "(blank)": "(blank)"}
 
 
 def shown(value) -> str:
+    """A figure as a sheet shows it: 12 rather than 12.0."""
     number = float(value)
     return str(int(number)) if number.is_integer() else repr(number)
 
 
 def pandas_pivot(text: pd.DataFrame, spec: PivotSpec) -> dict[tuple[str, str], str]:
-    """pandas pivot_table over the published text: counts of rows, or sums of the numeric column, with margins."""
+    """pandas pivot_table over the published text: counts of rows or sums of a column, with margins."""
     frame = text[[spec.rows, spec.columns]].replace("", "(blank)")
     if spec.values:
         frame["amount"] = pd.to_numeric(text[spec.values].mask(text[spec.values] == ""), errors="coerce")
@@ -46,7 +48,7 @@ def pandas_pivot(text: pd.DataFrame, spec: PivotSpec) -> dict[tuple[str, str], s
 
 
 def sheet_pivot(rows: list[list]) -> dict[tuple[str, str], str]:
-    """The pivot on a sheet (LibreOffice's CSV export, or cell values read with openpyxl) in the same shape."""
+    """The pivot on a sheet (LibreOffice's CSV export, or cells read with openpyxl) in the same shape."""
     header = rows[PIVOT_TOP_ROW]  # the row of column items, just below the caption row
     labels = [_label(v) for v in header]
     last_col = labels.index("Total")

@@ -7,9 +7,9 @@ from tasks.shared.csv_text import UnreadableCsv
 
 
 def test_reads_a_windows_1252_file_with_crlf_and_literal_na_as_blank():
-    data = '"CareService","ServiceName","Registered_Places"\r\n"Care Home Service","Caf\xe9 N\xe1 Mara",NA\r\n'.encode(
-        "cp1252"
-    )
+    header = '"CareService","ServiceName","Registered_Places"\r\n'
+    text = header + '"Care Home Service","Caf\xe9 N\xe1 Mara",NA\r\n'
+    data = text.encode("cp1252")
     frame, notes = read_datastore_csv(data, "old.csv")
     assert notes == ["read as cp1252", "1 cells held a literal 'NA', read as blank"]
     assert frame.to_dict("records") == [

@@ -94,7 +94,7 @@ BASE = {
 
 
 def edition(**changes: dict[str, str]) -> pd.DataFrame:
-    """The good edition as published text; changes={'line3': {'Column': 'value'}} edits a row by its file line."""
+    """The good edition as published text; changes={'line3': {'Column': 'value'}} edits a row by its line."""
     rows = [{c: "" for c in COLUMNS} | BASE | row for row in ROWS]
     for line, values in changes.items():
         rows[int(line.removeprefix("line")) - 2].update(values)

@@ -62,9 +62,11 @@ def test_data_sheet_is_a_named_filterable_table_with_a_frozen_header(book, text)
 def test_cells_take_their_type_and_format_from_the_dictionary(book, text):
     ws = book["Data"]
     places = column_cells(ws, "Registered_Places")
-    filled = [(cell, value) for cell, value in zip(places, text["Registered_Places"]) if value]
+    filled = [(cell, value) for cell, value in zip(places, text["Registered_Places"], strict=True) if value]
     assert filled and all(cell.value == int(value) and cell.number_format == "0" for cell, value in filled)
-    assert all(cell.value is None for cell, value in zip(places, text["Registered_Places"]) if not value)
+    assert all(
+        cell.value is None for cell, value in zip(places, text["Registered_Places"], strict=True) if not value
+    )
     staff = column_cells(ws, "NumberStaff")
     assert staff[3].value == -1.5  # numbers stay numbers, even with a minus sign
     dates = column_cells(ws, "Last_inspection_Date")

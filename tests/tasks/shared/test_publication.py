@@ -1,4 +1,4 @@
-"""A publication is its files plus a manifest naming each file's sha256; it is swapped in whole or not at all."""
+"""A publication is its files plus a manifest naming each file's sha256, swapped in whole or not at all."""
 
 import hashlib
 import json

@@ -1,4 +1,4 @@
-"""Quarantine keeps every byte of a bad input beside what was wrong with it, and leaves the original in place."""
+"""Quarantine keeps every byte of a bad input beside what was wrong with it; the original stays in place."""
 
 import json
 

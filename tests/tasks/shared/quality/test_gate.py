@@ -1,4 +1,4 @@
-"""The shared quality gate: warnings pass, a critical failure stops the flow, and the report is kept where told."""
+"""The shared quality gate: warnings pass, a critical failure stops the flow, the report is kept as told."""
 
 import json
 
