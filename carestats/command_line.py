@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -19,11 +20,13 @@ EXIT_CODES_HELP = (
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+@dataclass(frozen=True)
 class CommandResult:
     """What a command did: the JSON summary, the lines a person reads, and its exit code."""
 
-    def __init__(self, summary: dict[str, Any], lines: list[str], exit_code: int = EXIT_DONE):
-        self.summary, self.lines, self.exit_code = summary, lines, exit_code
+    summary: dict[str, Any]
+    lines: list[str]
+    exit_code: int = EXIT_DONE
 
 
 class IsoDate(click.ParamType):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import traceback
 from importlib.metadata import entry_points, version
@@ -34,6 +35,8 @@ from carestats.command_line import (
     lake_option,
 )
 from carestats.errors import BadInputError, QualityGateBlocked
+
+TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 
 class CarestatsGroup(click.Group):
@@ -250,5 +253,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console script."""
+    """The console script. Prefect's telemetry is off unless the environment says otherwise: set here, when
+    a person runs the command, never as a side effect of importing carestats."""
+    for name, value in TELEMETRY_OFF.items():
+        os.environ.setdefault(name, value)
     sys.exit(main())

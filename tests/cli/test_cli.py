@@ -120,3 +120,15 @@ def test_an_excel_file_where_a_csv_belongs_is_named_as_such(capsys, tmp_path):
         f"cannot read {book.name}: it is an Excel workbook (.xlsx) or another zip file, not a CSV: "
         "save it as CSV first"
     )
+
+
+def test_help_workbook_and_simulate_import_neither_prefect_nor_great_expectations():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, cli.main, tasks.datastore.datastore_file, tasks.datastore.workbook, simulation.command, "
+        "simulation.landing; print(sorted(m for m in ('prefect', 'great_expectations') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
+    assert loaded.strip() == "[]"
