@@ -1,0 +1,1 @@
+"""Benchmarks: carestats timed against bare pandas and openpyxl baselines (`make bench`)."""

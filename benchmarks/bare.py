@@ -32,9 +32,10 @@ def _read(path: Path, dates: list[str]) -> pd.DataFrame:
 
 def _council_lookup() -> dict[str, str]:
     dictionary = load_dictionary()
-    key = lambda name: re.sub(
-        r" council$", "", re.sub(r"\s+", " ", name.casefold().replace(" and ", " & ")).strip()
-    )  # noqa: E731
+
+    def key(name: str) -> str:
+        return re.sub(r" council$", "", re.sub(r"\s+", " ", name.casefold().replace(" and ", " & ")).strip())
+
     lookup = {key(n): n for n in dictionary.council_areas}
     lookup.update({key(a): o for a, o in dictionary.reference["council_area_aliases"].items()})
     return lookup
@@ -168,7 +169,9 @@ def write_data_sheet(text: pd.DataFrame, out: Path) -> None:
         c: bool(numeric[c].notna().sum() == (text[c] != "").sum()) and (text[c] != "").any()
         for c in text.columns
     }
-    rows = zip(*[numeric[c].tolist() if use_number[c] else text[c].tolist() for c in text.columns])
+    rows = zip(
+        *[numeric[c].tolist() if use_number[c] else text[c].tolist() for c in text.columns], strict=True
+    )
     for row in rows:
         ws.append([None if v == "" or v != v else v for v in row])
     wb.save(out)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (ru_maxrss is in KiB): why each probe has its own process."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -78,6 +79,7 @@ def publication_carestats(work: Path, as_at: dt.date) -> dict:
 
 
 def publication_bare(work: Path, as_at: dt.date) -> dict:
+    """The bare baseline publishing the edition, from the extract and previous CSV carestats would use."""
     from benchmarks.bare import publish_edition
     from tasks.register.extract import choose_extract
     from tasks.shared.lake import dated_folders
@@ -95,6 +97,7 @@ def publication_bare(work: Path, as_at: dt.date) -> dict:
 
 
 def _edition_text(work: Path, as_at: dt.date):
+    """The published edition's CSV as text: the input both workbook probes start from."""
     from tasks.shared.lake_map import DatastoreEdition
     from tasks.shared.published_text import read_published_csv
 
@@ -104,6 +107,7 @@ def _edition_text(work: Path, as_at: dt.date):
 
 
 def workbook_carestats(work: Path, as_at: dt.date) -> dict:
+    """The carestats workbook of the published edition; reading the edition is not timed."""
     from tasks.datastore.workbook import build_workbook
 
     text = _edition_text(work, as_at)
@@ -114,6 +118,7 @@ def workbook_carestats(work: Path, as_at: dt.date) -> dict:
 
 
 def workbook_bare(work: Path, as_at: dt.date) -> dict:
+    """openpyxl alone writing the edition's data sheet: the baseline of the workbook ratio."""
     from benchmarks.bare import write_data_sheet
 
     text = _edition_text(work, as_at)
@@ -131,6 +136,7 @@ PROBES = {
 
 
 def main(argv: list[str]) -> None:
+    """Command line: run the probe named by stage and implementation and print its result as one JSON line."""
     stage, implementation, work, as_at = argv
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     result = PROBES[(stage, implementation)](Path(work), dt.date.fromisoformat(as_at))

@@ -61,15 +61,19 @@ TARGETS = [
 
 @dataclass
 class Measurement:
+    """Every run of one stage at one scale, carestats' and the baseline's, from which medians are taken."""
+
     stage: str
     scale: float
     carestats: list[dict] = field(default_factory=list)
     bare: list[dict] = field(default_factory=list)
 
     def median(self, implementation: str, key: str) -> float:
+        """The median of one figure (seconds, peak memory) over one implementation's runs."""
         return statistics.median(run[key] for run in getattr(self, implementation))
 
     def summary(self) -> dict:
+        """Medians and ratios of this stage and scale, as kept in benchmarks.json and shown in the report."""
         result = {
             "stage": self.stage,
             "scale": self.scale,
@@ -94,6 +98,7 @@ class Measurement:
 
 
 def cache_root() -> Path:
+    """Where simulated data is cached between runs, outside the repo ($CARESTATS_BENCH_CACHE to move it)."""
     return Path(
         os.environ.get(
             "CARESTATS_BENCH_CACHE",
@@ -103,11 +108,13 @@ def cache_root() -> Path:
 
 
 def carestats(*arguments: str) -> None:
+    """Run the carestats command line in a new process, output silenced; a failure stops the benchmark."""
     subprocess.run([sys.executable, "-m", "cli", *arguments], check=True, stdout=subprocess.DEVNULL)
 
 
 def prepared_data(scale: float) -> Path:
-    """Simulated extracts for the edition and the month before, and that previous edition published (untimed)."""
+    """Simulated extracts for the edition and the month before, and that previous edition published
+    (untimed)."""
     work = cache_root() / f"seed{SEED}-scale{scale:g}"
     ready = work / "ready"
     if not ready.exists():
@@ -133,6 +140,7 @@ def prepared_data(scale: float) -> Path:
 
 
 def wait_until_healthy(api: str, started: float, server: subprocess.Popen | None = None) -> None:
+    """Wait for the Prefect server to answer; give up after three minutes or when its process has exited."""
     while True:
         try:
             with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
@@ -186,6 +194,7 @@ def prefect_server() -> Iterator[float]:
 
 
 def probe(stage: str, implementation: str, work: Path) -> dict:
+    """One measurement in a new process (benchmarks.probe), so that its peak memory is its own."""
     # Every repetition recomputes: a task cache hit would measure the cache, not the work.
     environment = {**os.environ, "PREFECT_TASKS_REFRESH_CACHE": "true", "PREFECT_LOGGING_LEVEL": "WARNING"}
     completed = subprocess.run(
@@ -199,6 +208,7 @@ def probe(stage: str, implementation: str, work: Path) -> dict:
 
 
 def measure(stage: str, scale: float, repetitions: int, log: Path) -> Measurement:
+    """Alternate the baseline and carestats at one scale, logging every run to `log` as it is taken."""
     work = prepared_data(scale)
     measurement = Measurement(stage, scale)
     for repetition in range(repetitions):
@@ -218,13 +228,15 @@ def measure(stage: str, scale: float, repetitions: int, log: Path) -> Measuremen
                     + "\n"
                 )
             print(
-                f"  {stage} {scale:g}x {implementation}: {getattr(measurement, implementation)[-1]['seconds']:.2f} s",
+                f"  {stage} {scale:g}x {implementation}: "
+                f"{getattr(measurement, implementation)[-1]['seconds']:.2f} s",
                 flush=True,
             )
     return measurement
 
 
 def evaluate(summaries: list[dict], startup: list[dict] | None = None) -> list[dict]:
+    """Each target with its measured value and whether it is met; targets not measured are left out."""
     by_key = {(s["stage"], s["scale"]): s for s in summaries}
     startup_seconds = {s["command"]: s["seconds"] for s in startup or []}
     publication = {s["scale"]: s["carestats_seconds"] for s in summaries if s["stage"] == "publication"}
@@ -264,6 +276,7 @@ def evaluate(summaries: list[dict], startup: list[dict] | None = None) -> list[d
 
 
 def machine() -> dict:
+    """The machine the figures were measured on (cores, memory, Python), for the report to say so."""
     memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
     return {
         "cores": os.cpu_count(),
@@ -281,10 +294,12 @@ def markdown(
     bench_seconds: float,
     commands: list[dict] | None = None,
 ) -> str:
+    """The text of benchmarks.md: the measurements, where the time goes, the targets, then the findings."""
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on {host['cores']} cores and {host['memory_gb']} GB of memory, Python {host['python']},"
+        f"Measured by `make bench` on {host['cores']} cores and {host['memory_gb']} GB of memory, "
+        f"Python {host['python']},"
         f" in {bench_seconds / 60:.1f} minutes with the simulated data already cached.",
         "Each figure is the median of alternating runs, each in its own process; seconds exclude imports.",
         "",
@@ -293,8 +308,9 @@ def markdown(
     ]
     for s in summaries:
         lines.append(
-            f"| {s['stage']} | {s['scale']:g}x | {s['rows']:,} | {s['repetitions']} | {s['carestats_seconds']:.2f} | "
-            f"{s['bare_seconds']:.2f} | {s['ratio']:.2f} | {s['carestats_peak_rss_mb']:.0f} | {s['bare_peak_rss_mb']:.0f} |"
+            f"| {s['stage']} | {s['scale']:g}x | {s['rows']:,} | {s['repetitions']} | "
+            f"{s['carestats_seconds']:.2f} | {s['bare_seconds']:.2f} | {s['ratio']:.2f} | "
+            f"{s['carestats_peak_rss_mb']:.0f} | {s['bare_peak_rss_mb']:.0f} |"
         )
     publication = [s for s in summaries if s["stage"] == "publication"]
     if publication:
@@ -309,10 +325,12 @@ def markdown(
                 else "(already running, not measured); "
             )
             + f"a flow process's first contact with it {startup:.2f} s; importing the flow with Prefect and "
-            f"Great Expectations {imports:.2f} s (the bare baseline imports pandas only). Prefect's flow heartbeat, on in"
-            " deployments, adds a fixed ~1 s when each run ends; the probe turns it off, as the test harness does.",
+            f"Great Expectations {imports:.2f} s (the bare baseline imports pandas only). "
+            "Prefect's flow heartbeat, on in deployments, adds a fixed ~1 s when each run ends; "
+            "the probe turns it off, as the test harness does.",
             "",
-            "Validation (the Great Expectations gates on the register extract and on the edition) is its own stage:"
+            "Validation (the Great Expectations gates on the register extract and on the edition) "
+            "is its own stage:"
             " publication seconds above exclude it.",
             "",
             "| scale | validation s | share of the publication run | share with the workbook |",
@@ -327,7 +345,8 @@ def markdown(
                 else "n/a"
             )
             lines.append(
-                f"| {s['scale']:g}x | {s['validation_seconds']:.2f} | {s['validation_seconds'] / run:.0%} | {with_workbook} |"
+                f"| {s['scale']:g}x | {s['validation_seconds']:.2f} | "
+                f"{s['validation_seconds'] / run:.0%} | {with_workbook} |"
             )
         lines += [
             "",
@@ -345,8 +364,8 @@ def markdown(
     if commands:
         lines += [
             "",
-            "Command start-up: each command as a person runs it, on a tiny input, median wall seconds of a new"
-            " process, beside the bare interpreter (`python -c pass`):",
+            "Command start-up: each command as a person runs it, on a tiny input, median wall seconds of a"
+            " new process, beside the bare interpreter (`python -c pass`):",
             "",
             "| command | seconds | bare s | ratio |",
             "|---|---:|---:|---:|",
@@ -357,9 +376,10 @@ def markdown(
         ]
     lines += ["", "## Targets", "", "| target | limit | measured | met |", "|---|---:|---:|---|"]
     lines += [
-        f"| {t['target']} | {t['limit']:g} {t['unit']} | {t['value']:.2f} {t['unit']} | {'yes' if t['met'] else 'NO'} |".replace(
-            "  |", " |"
-        )
+        (
+            f"| {t['target']} | {t['limit']:g} {t['unit']} | {t['value']:.2f} {t['unit']} | "
+            f"{'yes' if t['met'] else 'NO'} |"
+        ).replace("  |", " |")
         for t in targets
     ]
     if findings:
@@ -368,6 +388,7 @@ def markdown(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: measure each scale (or only rewrite the report), then write the results and report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the 1x scale alone")
     parser.add_argument("--scales", default="1,10,100", help="comma-separated multiples of Scotland's size")

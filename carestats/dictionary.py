@@ -40,6 +40,7 @@ class Column:
 
     @property
     def disclosure_note(self) -> str:
+        """What the definitions say about disclosure: always withheld, blank for some services, or nothing."""
         if self.withheld:
             return "Withheld: always blank in published files."
         if self.blank_for:
@@ -49,6 +50,8 @@ class Column:
 
 @dataclass(frozen=True)
 class ExtractTable:
+    """One register extract table as the dictionary describes it: what it holds, its key and its columns."""
+
     name: str
     description: str
     key: tuple[str, ...]
@@ -56,42 +59,53 @@ class ExtractTable:
 
     @property
     def required_columns(self) -> list[str]:
+        """The columns that must have a value in every row."""
         return [c for c, spec in self.columns.items() if spec.get("required")]
 
     def columns_of_type(self, kind: str) -> list[str]:
+        """The table's columns of one type (text, integer, decimal, date or flag)."""
         return [c for c, spec in self.columns.items() if spec.get("type") == kind]
 
 
 @dataclass(frozen=True)
 class DataDictionary:
+    """The dictionary as loaded: reference lists, extract tables, published columns and lookups on them."""
+
     raw: dict[str, Any] = field(repr=False)
 
     @property
     def reference(self) -> dict[str, Any]:
+        """The official lists (council areas, health boards, care services, grades) values must come from."""
         return self.raw["reference"]
 
     @property
     def council_areas(self) -> list[str]:
+        """The 32 official council area names, which every spelling in an extract is mapped to."""
         return list(self.reference["council_areas"])
 
     @property
     def health_boards(self) -> list[str]:
+        """The official health board names."""
         return list(self.reference["health_boards"])
 
     @property
     def care_services(self) -> dict[str, dict[str, Any]]:
+        """Each care service with its kind, client group and subtypes, and what a subtype changes."""
         return self.reference["care_services"]
 
     @property
     def key_questions(self) -> list[str]:
+        """Every key question a service can be graded on, in publication order."""
         return list(self.reference["key_questions"])
 
     @property
     def subtypes(self) -> list[str]:
+        """Every subtype of every care service: the values a Subtype may take."""
         return [s for spec in self.care_services.values() for s in spec.get("subtypes", [])]
 
     @property
     def grades(self) -> list[int]:
+        """The grades a key question can be given, lowest first (1 Unsatisfactory to 6 Excellent)."""
         return sorted(self.reference["grades"])
 
     def graded_key_questions(self, care_service: str, subtype: str | None = None) -> list[str]:
@@ -103,27 +117,33 @@ class DataDictionary:
         return list(self.reference["graded_key_questions"][spec["kind"]])
 
     def client_group(self, care_service: str, subtype: str | None = None) -> str:
+        """Whether a service of this type (and subtype) is for adults or for children."""
         spec = self.care_services[care_service]
         return spec.get("subtype_client_group", {}).get(subtype, spec["client_group"])
 
     def extract_table(self, name: str) -> ExtractTable:
+        """One register extract table by name (services, gradings, ...)."""
         spec = self.raw["register_extract"][name]
         return ExtractTable(name, spec["description"], tuple(spec["key"]), spec["columns"])
 
     @property
     def extract_tables(self) -> list[str]:
+        """The names of the tables every register extract must hold."""
         return list(self.raw["register_extract"])
 
     @property
     def disclosure_groups(self) -> dict[str, dict[str, list[str]]]:
+        """The groups of services disclosure rules refer to (childminders, children's care homes), by name."""
         return self.raw["datastore"]["disclosure_groups"]
 
     @property
     def datastore_title(self) -> str:
+        """The Datastore's published title, as the workbook's cover and properties give it."""
         return self.raw["datastore"]["title"]
 
     @property
     def licence(self) -> str:
+        """The licence the Datastore is published under, as the workbook's cover names it."""
         return self.raw["datastore"]["licence"]
 
     def allowed_values(self, allowed: Any) -> tuple[Any, ...] | None:
@@ -158,6 +178,7 @@ class DataDictionary:
         return columns
 
     def datastore_column_names(self, as_at: dt.date | None = None) -> list[str]:
+        """The published column names in order: the header of an edition's CSV."""
         return [c.name for c in self.datastore_columns(as_at)]
 
     def _column(self, spec: dict[str, Any], fy: str | None) -> Column:
@@ -211,10 +232,12 @@ def financial_year_start(day: dt.date) -> int:
 
 
 def financial_year_label(start_year: int) -> str:
+    """A financial year as published column names write it (YYZZ): the year starting in 2025 is 2526."""
     return f"{start_year % 100:02d}{(start_year + 1) % 100:02d}"
 
 
 def financial_year_long(label: str) -> str:
+    """A YYZZ label as people write a financial year, for column definitions: 2526 is 2025-26."""
     start = int(label[:2])
     century = 2000 if start < 90 else 1900
     return f"{century + start}-{label[2:]}"
@@ -228,5 +251,6 @@ def financial_years(as_at: dt.date) -> list[str]:
 
 @cache
 def load_dictionary(path: Path = DICTIONARY_PATH) -> DataDictionary:
+    """The data dictionary from its YAML file, read once per process."""
     with open(path, encoding="utf-8") as handle:
         return DataDictionary(yaml.safe_load(handle))

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    """What differs between a local and a production run, each from its CARESTATS_* environment variable."""
+
     model_config = SettingsConfigDict(env_prefix="CARESTATS_", extra="ignore")
 
     environment: Literal["local", "production"] = "local"
@@ -26,6 +28,7 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
+    """The settings as the environment holds them now: read afresh on every call, never cached."""
     return Settings()
 
 

@@ -1,4 +1,5 @@
-"""Demo tool only (`make demo-blocked`): watch the quality gate stop an edition built from a corrupted extract.
+"""Demo tool only (`make demo-blocked`): watch the quality gate stop an edition built from a corrupted
+extract.
 
 It copies the latest register extract into the folder the next edition will read, breaks it the way real
 extracts break, runs the monthly flow (which must be blocked), and removes the corrupted extract again,
@@ -32,16 +33,17 @@ def _open(services: pd.DataFrame) -> pd.Series:
 
 
 def corrupted_extract_place(as_at: dt.date) -> RegisterExtract:
-    """The extract folder edition `as_at` will read: the day after it, before any real extract for it lands."""
+    """The extract folder edition `as_at` reads: the day after it, before any real extract for it lands."""
     return RegisterExtract(as_at + dt.timedelta(days=1))
 
 
 def write_corrupted_extract(lake: Lake, as_at: dt.date) -> dict:
-    """Write the extract for edition `as_at` from the latest extract, with the defects listed in the result."""
+    """Write the extract for edition `as_at` from the latest one, with the defects listed in the result."""
     available = dated_folders(lake.list_folders(RegisterExtract.AREA))
     if not available or available[-1] > as_at:
         raise ValueError(
-            f"--as-at must be on or after the latest register extract ({available[-1] if available else 'none'})"
+            "--as-at must be on or after the latest register extract "
+            f"({available[-1] if available else 'none'})"
         )
     source = RegisterExtract(available[-1])
     tables = {
@@ -67,10 +69,12 @@ def write_corrupted_extract(lake: Lake, as_at: dt.date) -> dict:
         "folder": target.folder,
         "copied_from": source.folder,
         "defects": [
-            f"{len(services) - len(tables['services']):,} of {len(services):,} services left out (every {DROPPED_SHARE}th row)",
+            f"{len(services) - len(tables['services']):,} of {len(services):,} services left out "
+            f"(every {DROPPED_SHARE}th row)",
             f"Registered_Places blanked for care homes {', '.join(services.loc[care_homes, 'CSNumber'])}",
             f"KQ_Setting graded for housing support (an agency) in {len(graded_agencies)} gradings rows",
-            f"NumberStaff 2500 for childminder {', '.join(services.loc[childminder, 'CSNumber'])} (a warning)",
+            f"NumberStaff 2500 for childminder {', '.join(services.loc[childminder, 'CSNumber'])}"
+            " (a warning)",
         ],
     }
 
@@ -101,7 +105,7 @@ def run_blocked_demo(lake_location: str, as_at: dt.date) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Command line: exit 0 when the gate blocked the corrupted edition, 1 when it did not."""
     parser = argparse.ArgumentParser(
-        prog="python -m simulation.blocked_demo", description=__doc__.splitlines()[0]
+        prog="python -m simulation.blocked_demo", description=" ".join(__doc__.split("\n\n")[0].split())
     )
     parser.add_argument(
         "--as-at", required=True, type=dt.date.fromisoformat, help="edition date, after the latest extract"

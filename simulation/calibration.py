@@ -30,12 +30,14 @@ class Lifetime:
     stable_years: float
 
     def survival(self, days: np.ndarray) -> np.ndarray:
+        """The share of services still registered `days` after their registration."""
         years = np.asarray(days, dtype=float) / 365.25
         return self.churn_share * np.exp(-years / self.churn_years) + (1 - self.churn_share) * np.exp(
             -years / self.stable_years
         )
 
     def sample_days(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n lifetimes in days, each drawn from the fragile or the stable class in their shares."""
         churn = rng.random(n) < self.churn_share
         mean_days = np.where(churn, self.churn_years, self.stable_years) * 365.25
         return np.ceil(rng.exponential(1.0, n) * mean_days).astype(np.int64)
@@ -70,6 +72,8 @@ class Group:
 
 @dataclass(frozen=True)
 class ServiceRates:
+    """How one care service's services behave once registered: the rates the event simulation draws from."""
+
     family: str  # which council weights apply: childcare, carehome or community
     inactive: float  # share of services registered but not operating
     inspect_years: float  # mean years between inspections for a service of typical quality

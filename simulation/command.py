@@ -1,4 +1,4 @@
-"""`carestats simulate`: the simulator's command, added to the CLI through the `carestats.commands` entry point."""
+"""`carestats simulate`: the simulator's command, added to the CLI by the `carestats.commands` entry point."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def simulate(
     as_json: bool,
     verbose: bool,
 ):
-    """Write synthetic register extracts, as the operational system lands them, for months ending at --until."""
+    """Write synthetic register extracts, as the operational system lands them,
+    for months ending at --until."""
     from carestats.settings import get_settings, last_month_end
     from simulation.landing import write_register_extracts
 

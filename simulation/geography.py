@@ -196,6 +196,8 @@ class Towns:
 
 @dataclass(frozen=True)
 class Geography:
+    """Where services can be: the councils, their towns and datazones, and what each council implies."""
+
     councils: list[str]  # the dictionary's order, outside Scotland last
     towns: Towns
     simd_rank: np.ndarray  # per datazone offset (0..6975)
@@ -211,6 +213,7 @@ def _integration_authority(council: str) -> str:
 
 @cache
 def geography() -> Geography:
+    """The one geography every simulation shares, built once from the dictionary and a fixed seed."""
     dictionary = load_dictionary()
     councils = dictionary.council_areas
     main_board = dictionary.reference["council_main_health_board"]

@@ -79,6 +79,7 @@ Option = Builder | str
 
 
 def words(values: list[str | None]) -> pa.Array:
+    """A list of words as an Arrow string array, the type every name column is built in."""
     return pa.array(values, STRING)
 
 
@@ -91,6 +92,7 @@ ACCENTED_WEIGHT = 0.2  # words with accents are rarer than plain ones, as in the
 
 
 def pick(rng: np.random.Generator, values: list[str], n: int) -> pa.Array:
+    """n words drawn from values, those with accents less often (ACCENTED_WEIGHT)."""
     weights = np.array([1.0 if v.isascii() else ACCENTED_WEIGHT for v in values])
     return labels(values, rng.choice(len(values), n, p=weights / weights.sum()))
 
@@ -101,14 +103,17 @@ def cat(*parts: pa.Array | str) -> pa.Array:
 
 
 def null_where(mask: np.ndarray, values: pa.Array) -> pa.Array:
+    """The values, null where mask is true: a blank in the extract."""
     return pc.if_else(pa.array(mask), pa.scalar(None, STRING), values)
 
 
 def digits(rng: np.random.Generator, n: int, width: int) -> pa.Array:
+    """n random strings of `width` digits, leading zeros kept, for phone numbers and e-mail addresses."""
     return padded(rng.integers(0, 10**width, n), width)
 
 
 def padded(numbers: np.ndarray, width: int) -> pa.Array:
+    """Numbers as strings, zero-padded to `width`, as registration numbers and datazone codes are written."""
     return pc.utf8_lpad(pc.cast(pa.array(numbers), STRING), width, "0")
 
 
@@ -170,10 +175,12 @@ def by_code(codes: np.ndarray, options: list[Option]) -> Builder:
 
 
 def split(mask: np.ndarray, yes: Option, no: Option) -> Builder:
+    """The `yes` option where mask (full length) is true, the `no` option elsewhere."""
     return by_code(np.where(mask, 0, 1), [yes, no])
 
 
 def build(builder: Builder, n: int) -> pa.Array:
+    """A builder applied to all n rows: the whole column."""
     return builder(np.arange(n))
 
 

@@ -45,6 +45,7 @@ def stream(seed: int, name: str) -> np.random.Generator:
 
 
 def to_day(day: dt.date) -> int:
+    """Day number of a date (days since 1970-01-01): the simulation keeps its dates as these."""
     return (day - EPOCH).days
 
 
@@ -119,6 +120,8 @@ def _lineage_starts(rng: np.random.Generator, group: cal.Group, scale: float, un
 
 @dataclass(frozen=True)
 class Lineages:
+    """One row per lineage, before restructures split it: its group, registration and closing days."""
+
     group: np.ndarray
     registered: np.ndarray
     closed: np.ndarray  # OPEN when not closed by the end of the history
@@ -238,6 +241,8 @@ def _towns(rng: np.random.Generator, council: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Providers:
+    """Who provides each lineage: a provider key and its name, brand (for service names) and e-mail domain."""
+
     key: np.ndarray  # one integer per provider, unique across kinds
     name: pa.Array
     brand: pa.Array

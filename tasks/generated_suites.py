@@ -23,5 +23,7 @@ def generated_suites(dictionary: DataDictionary | None = None) -> dict[str, byte
 
 
 def write_generated_suites() -> dict[str, Path]:
-    """Regenerate the dictionary-driven suites under expectations/; the files to commit after a dictionary change."""
+    """Regenerate the dictionary-driven suites under expectations/;
+    the files to commit after a dictionary change.
+    """
     return write_suites(generated_suites())

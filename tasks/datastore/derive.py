@@ -48,7 +48,9 @@ def _on_or_before(frame: pd.DataFrame, column: str, as_at: dt.date, services: pd
 
 
 def _latest_per_key_question(gradings: pd.DataFrame, key_questions: list[str]) -> pd.DataFrame:
-    """Each key question's most recent grade per service: a grade stands until that question is graded again."""
+    """Each key question's most recent grade per service:
+    a grade stands until that question is graded again.
+    """
     ordered = gradings.sort_values(["CSNumber", "Publication_Date"], kind="stable")
     columns = {}
     for kq in key_questions:
@@ -101,6 +103,7 @@ def grades(
 
 
 def last_inspection(inspections: pd.DataFrame, as_at: dt.date, services: pd.Index) -> pd.Series:
+    """Last_inspection_Date: each service's latest inspection on or before the edition date."""
     held = _on_or_before(inspections, "Inspection_Date", as_at, services)
     return held.groupby("CSNumber")["Inspection_Date"].max().reindex(services).rename("Last_inspection_Date")
 
@@ -131,7 +134,9 @@ def counts_by_financial_year(
 def requirements_by_financial_year(
     inspections: pd.DataFrame, as_at: dt.date, services: pd.Index
 ) -> pd.DataFrame:
-    """ "Yes" if any inspection that year made requirements, else "Inspected but no requirements"; blank if none."""
+    """ "Yes" if any inspection that year made requirements,
+    else "Inspected but no requirements"; blank if none.
+    """
     held = _in_reported_years(inspections, "Inspection_Date", as_at, services)
     any_made = (held["Requirements_Made"] == "Yes").groupby([held["CSNumber"], held["financial_year"]]).any()
     labels = any_made.map({True: "Yes", False: NO_REQUIREMENTS}).unstack("financial_year")

@@ -29,7 +29,8 @@ DATASTORE_COLUMNS = "datastore_columns"
 DATASTORE_RULES_SUITE = "datastore_rules"
 DEFAULT_ROW_COUNT_TOLERANCE = 0.05
 TYPE_PATTERNS = {"integer": r"^-?\d+$", "decimal": r"^-?\d+(?:\.\d+)?$"}
-# Beside each date column: True where its text is a real dd/mm/yyyy date, False where it is not, null where blank.
+# Beside each date column: True where its text is a real dd/mm/yyyy date, False where it is not, null
+# where blank.
 # (GX's strftime expectation parses one value at a time in Python: 30 s on a 100x edition.)
 IS_DATE_SUFFIX = "__is_date"
 PUBLISHED_DATE_FORMAT = "%d/%m/%Y"
@@ -123,13 +124,16 @@ def datastore_columns_suite(dictionary: DataDictionary) -> dict:
     return suite(
         DATASTORE_COLUMNS,
         expectations,
-        "Generated from expectations/data_dictionary.yaml (datastore section) by `carestats write-suites`: do not edit.",
+        "Generated from expectations/data_dictionary.yaml (datastore section) "
+        "by `carestats write-suites`: do not edit.",
         generated_from="expectations/data_dictionary.yaml",
     )
 
 
 def blank_as_null(text: pd.Series) -> pd.Series:
-    """'' as null over the same characters: only a validity bitmap is new, where a copy would double the text."""
+    """'' as null over the same characters: only a validity bitmap is new,
+    where a copy would double the text.
+    """
     array = pa.array(text, pa.large_string())
     if isinstance(array, pa.ChunkedArray):
         array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()

@@ -79,7 +79,9 @@ def key_question_graded_for_service_type(frame: pd.DataFrame, params: dict, ctx:
     )
     graded_for = {(c, s): kq in dictionary.graded_key_questions(c, s) for c, s in pairs}
     care, subtype = frame["CareService"].astype(object), frame["Subtype"].astype(object)
-    allowed = pd.Series([graded_for.get((c, s), True) for c, s in zip(care, subtype)], index=frame.index)
+    allowed = pd.Series(
+        [graded_for.get((c, s), True) for c, s in zip(care, subtype, strict=True)], index=frame.index
+    )
     return verdict(allowed, known & present(frame, kq))
 
 
@@ -126,7 +128,9 @@ def health_board_is_councils_main_board(frame: pd.DataFrame, params: dict, ctx: 
     """The health board is the council's main board (or one params.also allows for that council)."""
     main = ctx.dictionary.reference["council_main_health_board"]
     boards = {council: {board, *params.get("also", {}).get(council, [])} for council, board in main.items()}
-    pairs = zip(frame["Council_Area_Name"].astype(object), frame["Health_Board_Name"].astype(object))
+    pairs = zip(
+        frame["Council_Area_Name"].astype(object), frame["Health_Board_Name"].astype(object), strict=True
+    )
     ok = pd.Series([board in boards.get(council, ()) for council, board in pairs], index=frame.index)
     return verdict(ok, is_in(frame["Council_Area_Name"], list(main)) & present(frame, "Health_Board_Name"))
 

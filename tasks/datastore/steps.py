@@ -1,4 +1,6 @@
-"""Prefect tasks for the Datastore: build an edition, render its files and workbook, check it, tell the engineer."""
+"""Prefect tasks for the Datastore: build an edition, render its files and workbook,
+check it, tell the engineer.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +42,9 @@ class Edition:
 
 @dataclass(frozen=True)
 class PreviousEdition:
-    """The latest edition published before this one, as its CSV holds it: what the changes are counted from."""
+    """The latest edition published before this one, as its CSV holds it:
+    what the changes are counted from.
+    """
 
     as_at: dt.date
     text: pd.DataFrame
@@ -70,7 +74,9 @@ class EditionFiles:
 
     @property
     def csv_sha256(self) -> str:
-        """The sha256 of the edition's CSV: what names the edition's content (and its workbook's cache key)."""
+        """The sha256 of the edition's CSV: what names the edition's content
+        (and its workbook's cache key).
+        """
         return sha256_hex(self.files[DatastoreEdition(self.as_at).csv])
 
 
@@ -129,7 +135,8 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None) -> 
 def render_workbook(
     text: pd.DataFrame, as_at: dt.date, changes: dict[str, int] | None, csv_sha256: str
 ) -> dict[str, bytes]:
-    """datastore_<as_at>.xlsx for an edition, cached by the edition CSV's sha256 (see WORKBOOK_BY_EDITION_CSV).
+    """datastore_<as_at>.xlsx for an edition, cached by the edition CSV's sha256
+    (see WORKBOOK_BY_EDITION_CSV).
 
     The workbook is the costliest file to make and a pure function of the CSV, its date and its change
     counts, so a rerun of an unchanged edition takes it from Prefect's result storage.
@@ -156,7 +163,9 @@ def validate_edition(
 def with_edition_manifest(
     rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes]
 ) -> EditionFiles:
-    """The edition's files plus `extra` (workbook, quality report) and, computed last, the manifest over them all."""
+    """The edition's files plus `extra` (workbook, quality report) and, computed last,
+    the manifest over them all.
+    """
     previous = rendered.previous
     facts = {
         "as_at": rendered.as_at.isoformat(),

@@ -70,7 +70,9 @@ PIVOTS = (
 
 @dataclass
 class WorkbookResult:
-    """The workbook's bytes and what it holds: rows, sheets, and which pivots were built or left out and why."""
+    """The workbook's bytes and what it holds: rows, sheets,
+    and which pivots were built or left out and why.
+    """
 
     data: bytes
     rows: int
@@ -165,19 +167,21 @@ def _write_cover(
         ("text", f"Every care service registered on the edition date, one row each: {rows:,} services."),
         (
             "text",
-            f"Sheet '{DATA_SHEET}': the same rows and columns as the Datastore CSV, as the table '{DATA_TABLE}'.",
+            f"Sheet '{DATA_SHEET}': the same rows and columns as the Datastore CSV, "
+            f"as the table '{DATA_TABLE}'.",
         ),
         *[("text", f"Sheet '{s}': a pivot table of the Data sheet.") for s in pivot_sheets],
         (
             "text",
-            f"Sheet '{DEFINITIONS_SHEET}': what every column means, its type, allowed values and disclosure notes.",
+            f"Sheet '{DEFINITIONS_SHEET}': what every column means, its type, allowed values "
+            "and disclosure notes.",
         ),
         ("heading", "Licence"),
         (
             "text",
             (
-                f"You may use and re-use this data free of charge in any format or medium under the terms of the "
-                f"{dictionary.licence}. To view this licence visit {LICENCE_URL}"
+                "You may use and re-use this data free of charge in any format or medium "
+                f"under the terms of the {dictionary.licence}. To view this licence visit {LICENCE_URL}"
             ),
         ),
         ("heading", "Source and contact"),
@@ -186,11 +190,13 @@ def _write_cover(
         ("heading", "How to use the pivot tables"),
         (
             "text",
-            "Each pivot sheet counts or sums the rows of the Data sheet and is recalculated when the file is opened.",
+            "Each pivot sheet counts or sums the rows of the Data sheet "
+            "and is recalculated when the file is opened.",
         ),
         (
             "text",
-            "To change one, click inside it and use the PivotTable Fields list (Excel) or Properties (LibreOffice).",
+            "To change one, click inside it and use the PivotTable Fields list (Excel) "
+            "or Properties (LibreOffice).",
         ),
         (
             "text",
@@ -199,7 +205,8 @@ def _write_cover(
         ("text", "'(blank)' is the count of services with no value in that column."),
         (
             "text",
-            "Text that starts with =, +, -, @ or a tab is shown with a leading apostrophe so that it is never run as a formula.",
+            "Text that starts with =, +, -, @ or a tab is shown with a leading apostrophe "
+            "so that it is never run as a formula.",
         ),
         ("heading", "Changes since the previous edition (number of services)"),
     ]

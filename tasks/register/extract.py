@@ -53,6 +53,8 @@ class ExtractError(BadInputError):
 
 @dataclass
 class DecodedTable:
+    """One extract table as loaded: typed values, the encoding it was read in, and every problem found."""
+
     frame: pd.DataFrame
     encoding: str
     problems: list[Problem] = field(default_factory=list)
@@ -145,7 +147,7 @@ def _problems_for(
     shown = pc.take(values, rows).to_pylist()
     return [
         Problem(file_name, row + FIRST_DATA_LINE, column, value, message)
-        for row, value in zip(rows.to_pylist(), shown)
+        for row, value in zip(rows.to_pylist(), shown, strict=True)
     ]
 
 

@@ -1,4 +1,5 @@
-"""The register extract's quality suite: generated from the dictionary's register_extract section, run per table.
+"""The register extract's quality suite: generated from the dictionary's register_extract
+section, run per table.
 
 The loader has already checked each header (a missing required column quarantines the extract) and
 typed every value, so the suite judges what loading cannot: required values, formats and unique keys.
@@ -79,7 +80,8 @@ def register_extract_suite(dictionary: DataDictionary) -> dict:
     return suite(
         REGISTER_EXTRACT,
         expectations,
-        "Generated from expectations/data_dictionary.yaml (register_extract section) by `carestats write-suites`: do not edit.",
+        "Generated from expectations/data_dictionary.yaml (register_extract section) "
+        "by `carestats write-suites`: do not edit.",
         generated_from="expectations/data_dictionary.yaml",
     )
 

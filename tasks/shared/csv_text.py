@@ -53,21 +53,27 @@ NOT_CSV_SIGNATURES = {
 
 @dataclass(frozen=True)
 class MalformedRow:
+    """A row with the wrong number of fields, set aside with its line number rather than dropped unseen."""
+
     line: int | None  # the header being line 1
     fields: int
     expected: int
 
     def __str__(self) -> str:
+        """What is wrong with the row, as a problem report shows it."""
         return f"{self.fields} field(s) where the header has {self.expected}"
 
 
 @dataclass(frozen=True)
 class CsvText:
+    """A CSV file read as text: every column a string, the encoding it was read in, and the rows set aside."""
+
     table: pa.Table  # every column a string, '' for blank, header names cleaned
     encoding: str
     malformed: list[MalformedRow]
 
     def to_pandas(self) -> pd.DataFrame:
+        """The table as a DataFrame of Arrow-backed strings, without copying the text."""
         return self.table.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
 
 
@@ -101,7 +107,8 @@ def _parse(
         table = pa_csv.read_csv(
             stream,
             read_options=pa_csv.ReadOptions(
-                # One thread: as fast here as two (quoted newlines stop parallel parsing), and it knows line numbers.
+                # One thread: as fast here as two (quoted newlines stop parallel parsing), and it knows
+                # line numbers.
                 use_threads=False,
                 block_size=BLOCK_BYTES,
                 encoding="utf8" if encoding.startswith("utf-8") else encoding,
@@ -147,6 +154,8 @@ def read_csv_text(source: Source, file_name: str) -> CsvText:
 
 @dataclass(frozen=True)
 class CsvStyle:
+    """How a CSV file is written: its encoding, line ending, what a blank is, and which values are quoted."""
+
     encoding: str  # utf-8, utf-8-sig (with BOM) or cp1252
     newline: str
     missing: str  # what a null is written as: "" or NA

@@ -23,6 +23,7 @@ def group_mask(frame: pd.DataFrame, conditions: dict[str, list[str]]) -> pd.Seri
 def apply_disclosure(
     frame: pd.DataFrame, columns: list[Column], dictionary: DataDictionary
 ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The frame with the dictionary's disclosure rules applied, and the count of cells blanked per column."""
     published = frame.copy()
     blanked: dict[str, int] = {}
     groups = {name: group_mask(frame, rule) for name, rule in dictionary.disclosure_groups.items()}

@@ -27,6 +27,7 @@ STREAM_CHUNK = 1 << 24
 
 
 def sha256_hex(data: bytes) -> str:
+    """The sha256 of some bytes as hex: what a manifest names each file's exact content by."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -41,29 +42,44 @@ def stream_sha256_hex(stream: BinaryIO) -> str:
 
 @dataclass(frozen=True)
 class PublishOutcome:
+    """What publishing a folder did: where it is, whether anything changed, and where replaced files went."""
+
     uri: str
     changed: bool  # False when an identical folder was already published
     superseded: str | None = None  # where the replaced files went, when a different folder was replaced
 
 
 class Lake(Protocol):
-    def uri(self, key: str = "") -> str: ...
+    """What flows and tasks need of storage, so that the same code runs on a local folder or an S3 bucket."""
 
-    def read_bytes(self, key: str) -> bytes: ...
+    def uri(self, key: str = "") -> str:
+        """The full address of a key (of the lake when none is given), as logs and messages show it."""
 
-    def open_read(self, key: str) -> BinaryIO: ...
+    def read_bytes(self, key: str) -> bytes:
+        """A file's bytes, read whole; a missing file raises FileNotFoundError."""
 
-    def write_bytes(self, key: str, data: bytes) -> None: ...
+    def open_read(self, key: str) -> BinaryIO:
+        """A file as a stream, so that a gigabyte extract can be read in chunks rather than held whole."""
 
-    def exists(self, key: str) -> bool: ...
+    def write_bytes(self, key: str, data: bytes) -> None:
+        """Write one file, replacing any under that key; a reader sees the old file or the new, never half."""
 
-    def list_keys(self, prefix: str) -> list[str]: ...
+    def exists(self, key: str) -> bool:
+        """Whether a file is there, e.g. an extract table or a previous edition's CSV."""
 
-    def list_folders(self, prefix: str) -> list[str]: ...
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every file's key under the prefix, sorted; hidden ones (a part starting with '.') left out."""
 
-    def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome: ...
+    def list_folders(self, prefix: str) -> list[str]:
+        """The folders directly under the prefix (extract dates, editions) by name; hidden ones left out."""
 
-    def delete_folder(self, prefix: str) -> None: ...
+    def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome:
+        """Make the folder hold exactly these files, swapped in at once for readers; publishing the same
+        bytes again changes nothing.
+        """
+
+    def delete_folder(self, prefix: str) -> None:
+        """Remove a folder and everything in it."""
 
 
 DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -102,6 +118,7 @@ class LocalLake:
         self.root = Path(root).resolve()
 
     def uri(self, key: str = "") -> str:
+        """The key's absolute path on disk (the root's when no key is given)."""
         return str(self.root / key) if key else str(self.root)
 
     def _path(self, key: str) -> Path:
@@ -111,12 +128,15 @@ class LocalLake:
         return path
 
     def read_bytes(self, key: str) -> bytes:
+        """The file read whole from disk."""
         return self._path(key).read_bytes()
 
     def open_read(self, key: str) -> BinaryIO:
+        """The file opened for reading as bytes: the caller reads it in chunks and closes it."""
         return open(self._path(key), "rb")
 
     def write_bytes(self, key: str, data: bytes) -> None:
+        """Written to a temporary file and renamed, so a reader never sees half a file."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -124,9 +144,11 @@ class LocalLake:
         os.replace(temporary, path)
 
     def exists(self, key: str) -> bool:
+        """Whether the path is there on disk."""
         return self._path(key).exists()
 
     def list_keys(self, prefix: str) -> list[str]:
+        """Every file below the prefix's folder, as keys from the root; hidden files and folders skipped."""
         base = self._path(prefix)
         if not base.is_dir():
             return []
@@ -135,12 +157,16 @@ class LocalLake:
         )
 
     def list_folders(self, prefix: str) -> list[str]:
+        """The subfolders of the prefix's folder, hidden ones (staging, superseded) skipped."""
         base = self._path(prefix)
         if not base.is_dir():
             return []
         return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
 
     def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome:
+        """Written and synced to a hidden staging folder, then swapped in with one rename; the replaced
+        folder is kept under .superseded.
+        """
         target = self._path(prefix)
         if _same_local_folder(target, files):
             return PublishOutcome(self.uri(prefix), changed=False)
@@ -230,22 +256,27 @@ class S3Lake:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def uri(self, key: str = "") -> str:
+        """The key as an s3://bucket/prefix/key URL."""
         return f"s3://{self.bucket}/{self._key(key)}".rstrip("/")
 
     def read_bytes(self, key: str) -> bytes:
+        """The object's body, read whole."""
         with self.open_read(key) as body:
             return body.read()
 
     def open_read(self, key: str) -> BinaryIO:
+        """The object's body as it streams from S3; a missing key raises FileNotFoundError, as on disk."""
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
         except self.client.exceptions.NoSuchKey as missing:
             raise FileNotFoundError(self.uri(key)) from missing
 
     def write_bytes(self, key: str, data: bytes) -> None:
+        """One PUT, which S3 makes visible whole or not at all, encrypted as the settings say."""
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **self.put_extra)
 
     def exists(self, key: str) -> bool:
+        """A HEAD request on the object: not found is False, and any other error is raised."""
         from botocore.exceptions import ClientError
 
         try:
@@ -270,15 +301,20 @@ class S3Lake:
         return [k[strip:] for k in keys], [f[len(full) :].rstrip("/") for f in folders]
 
     def list_keys(self, prefix: str) -> list[str]:
+        """Every object under the prefix, page by page; keys with a hidden part (staging) left out."""
         base = prefix.rstrip("/") + "/"
         keys, _ = self._list(prefix)
         return sorted(k for k in keys if not any(p.startswith(".") for p in k[len(base) :].split("/")))
 
     def list_folders(self, prefix: str) -> list[str]:
+        """The common prefixes one level below, as folder names; hidden ones left out."""
         _, folders = self._list(prefix, delimiter="/")
         return sorted(f for f in folders if not f.startswith("."))
 
     def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome:
+        """Uploaded to a hidden staging prefix, copied into place server-side with the manifest last, and
+        files the new publication lacks deleted.
+        """
         prefix = prefix.rstrip("/")
         if self._same_published(prefix, files):
             return PublishOutcome(self.uri(prefix), changed=False)

@@ -42,7 +42,8 @@ def sha256_by_file(files: dict[str, bytes]) -> dict[str, str]:
     cache_policy=NO_CACHE,
 )
 def publish_folder(lake_location: str, area: str, name: str, files: dict[str, bytes]) -> PublishOutcome:
-    """Swap <area>/<name> in whole (or leave it, when it already holds these bytes); then point latest.json at it.
+    """Swap <area>/<name> in whole (or leave it, when it already holds these bytes);
+    then point latest.json at it.
 
     Retried on transient storage errors only: a retry rewrites the staged files and swaps again, which is
     safe because the swap is all or nothing.

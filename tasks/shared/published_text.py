@@ -49,6 +49,7 @@ def published_text(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
 
 
 def csv_bytes(text: pd.DataFrame) -> bytes:
+    """Published text as the bytes of a published CSV: UTF-8 with a BOM and CRLF, which Excel reads."""
     return write_csv(text, PUBLISHED_CSV)
 
 
@@ -58,6 +59,7 @@ def read_published_csv(data: bytes, file_name: str = "published CSV") -> pd.Data
 
 
 def definitions_frame(columns: list[Column]) -> pd.DataFrame:
+    """The definitions file: each column's type, definition, allowed values, format and disclosure note."""
     return pd.DataFrame(
         {
             "Column": [c.name for c in columns],

@@ -40,7 +40,8 @@ class Problem:
 def quarantine(
     lake: Lake, folder: str, sources: dict[str, str], problems: list[Problem], about: dict[str, Any]
 ) -> str:
-    """Copy every source file (name -> landed key) into `folder` with problems.json; returns the folder's address.
+    """Copy every source file (name -> landed key) into `folder` with problems.json;
+    returns the folder's address.
 
     `about` says what the batch was (an extract date and checksums, a return year), so the report can be
     read on its own. Files are copied as received, byte for byte.

@@ -1,1 +1,1 @@
-"""The Datastore as an Excel workbook: data, pivot tables, definitions and a cover sheet."""
+"""Excel mechanics any workbook shares: typed data sheets, definitions sheets and real pivot tables."""

@@ -48,10 +48,12 @@ class PivotSpec:
 
     @property
     def needs(self) -> list[str]:
+        """The columns the pivot cannot be built without."""
         return [self.rows, self.columns] + ([self.values] if self.values else [])
 
     @property
     def caption(self) -> str:
+        """What the pivot's figures are, as its data field is captioned: a count of services or a sum."""
         return f"Sum of {self.values}" if self.values else COUNT_CAPTION
 
 
@@ -84,7 +86,9 @@ def item_order(values: list[Any]) -> list[Any]:
 
 
 def crosstab(columns: dict[str, list[Any]], spec: PivotSpec) -> Crosstab:
-    """The figures a refreshed pivot shows: counts of rows, or sums of a numeric column (empty where nothing to sum)."""
+    """The figures a refreshed pivot shows: counts of rows,
+    or sums of a numeric column (empty where nothing to sum).
+    """
     row_values, col_values = columns[spec.rows], columns[spec.columns]
     table = Crosstab(item_order(row_values), item_order(col_values))
     row_index = {v: i for i, v in enumerate(table.row_items)}
@@ -93,7 +97,7 @@ def crosstab(columns: dict[str, list[Any]], spec: PivotSpec) -> Crosstab:
     table.row_totals = [None] * len(table.row_items)
     table.col_totals = [None] * len(table.col_items)
     table.grand_total = None
-    for row, col, amount in zip(row_values, col_values, amounts):
+    for row, col, amount in zip(row_values, col_values, amounts, strict=True):
         if not isinstance(amount, (int, float)):
             continue  # like Excel: text and blanks add nothing, and a cell of only those stays empty
         r, c = row_index[row], col_index[col]
@@ -105,7 +109,9 @@ def crosstab(columns: dict[str, list[Any]], spec: PivotSpec) -> Crosstab:
 
 
 def shared_items(values: list[Any], list_items: list[Any] | None) -> SharedItems:
-    """A cache field's sharedItems: the type flags Excel expects, and the items when the field is on an axis."""
+    """A cache field's sharedItems: the type flags Excel expects,
+    and the items when the field is on an axis.
+    """
     kinds = {type(v) for v in values}
     numbers = [v for v in values if isinstance(v, (int, float))]
     dates = [v for v in values if isinstance(v, dt.date)]

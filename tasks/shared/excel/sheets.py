@@ -1,4 +1,5 @@
-"""Excel mechanics every workbook shares: typed cells, a sheet as a named table, a definitions sheet, fixed bytes.
+"""Excel mechanics every workbook shares: typed cells, a sheet as a named table,
+a definitions sheet, fixed bytes.
 
 Values arrive as published text and become numbers and dates where the data dictionary says so; text a
 spreadsheet would run as a formula is neutralised; the saved file has fixed timestamps, so the same
@@ -56,11 +57,13 @@ def typed_values(text: pd.Series, column: Column | None) -> list[Any]:
         as_int = kind == "integer"
         values = [
             s if not math.isfinite(p) else int(p) if as_int and float(p).is_integer() else p
-            for p, s in zip(parsed.tolist(), shown.tolist())
+            for p, s in zip(parsed.tolist(), shown.tolist(), strict=True)
         ]
     elif kind == "date":
         parsed = pd.to_datetime(raw.where(raw != ""), format="%d/%m/%Y", errors="coerce")
-        values = [p.date() if p is not pd.NaT else s for p, s in zip(parsed.tolist(), shown.tolist())]
+        values = [
+            p.date() if p is not pd.NaT else s for p, s in zip(parsed.tolist(), shown.tolist(), strict=True)
+        ]
     else:
         values = shown.tolist()
     return [None if v == "" else v for v in values]
@@ -80,13 +83,13 @@ def write_table_sheet(
         template = Cell(ws, value=None)
         template.number_format = NUMBER_FORMATS.get(kind, "General")
         styles.append(template._style if kind in NUMBER_FORMATS else None)
-    for row in zip(*columns.values()):
+    for row in zip(*columns.values(), strict=True):
         ws.append(
             [
                 Cell(ws, value=value, style_array=StyleArray(style))
                 if style is not None and value is not None
                 else value
-                for value, style in zip(row, styles)
+                for value, style in zip(row, styles, strict=True)
             ]
         )
     n_rows = len(next(iter(columns.values()), []))

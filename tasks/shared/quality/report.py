@@ -8,17 +8,16 @@ theirs from a CDN and read badly offline.
 from __future__ import annotations
 
 import html
-import json
 
-from tasks.shared.quality.runner import Failure, QualityReport
+from tasks.shared.canonical_json import canonical_json
+from tasks.shared.quality.results import Failure, QualityReport
 
 LINES_SHOWN = 20
 
 
 def report_json_bytes(report: QualityReport) -> bytes:
-    return (
-        json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
-    ).encode("utf-8")
+    """The report as the JSON file kept beside what it judged: sorted keys, the same bytes on every run."""
+    return canonical_json(report.to_dict())
 
 
 def _lines(failure: Failure, limit: int = LINES_SHOWN) -> str:
@@ -30,6 +29,7 @@ def _lines(failure: Failure, limit: int = LINES_SHOWN) -> str:
 
 
 def failure_summary(failure: Failure) -> str:
+    """One failure as one line of a log or the gate's message: the expectation, its column, what and where."""
     where = f" [{failure.column}]" if failure.column else ""
     what = failure.detail or f"{failure.failing_count:,} row(s) fail"
     lines = _lines(failure)
@@ -39,7 +39,8 @@ def failure_summary(failure: Failure) -> str:
 def report_text(report: QualityReport) -> list[str]:
     """The readable report: failures grouped by severity, then missing columns and skipped checks."""
     lines = [
-        f"{report.subject or report.suite}: {report.status.upper()} ({report.rows:,} rows, {report.evaluated} expectations evaluated"
+        f"{report.subject or report.suite}: {report.status.upper()} "
+        f"({report.rows:,} rows, {report.evaluated} expectations evaluated"
         + (f", edition date {report.as_at})" if report.as_at else ")"),
         *[f"  note: {note}" for note in report.notes],
     ]
@@ -65,7 +66,9 @@ def report_text(report: QualityReport) -> list[str]:
 
 
 def artifact_rows(report: QualityReport) -> list[dict[str, str | int]]:
-    """One row per failed expectation for a Prefect table artifact, with sample rows and their line numbers."""
+    """One row per failed expectation for a Prefect table artifact,
+    with sample rows and their line numbers.
+    """
     rows = []
     for failure in report.critical + report.warnings:
         samples = "; ".join(
@@ -86,11 +89,13 @@ def artifact_rows(report: QualityReport) -> list[dict[str, str | int]]:
 
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif;margin:2rem;color:#1b1b1b;max-width:1200px}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif;margin:2rem;color:#1b1b1b;\
+max-width:1200px}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 .status{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;color:#fff;font-weight:600}
 .failed{background:#b00020}.passed{background:#2e7d32}.warned{background:#a15c00}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.35rem .5rem;
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;\
+padding:.35rem .5rem;
 text-align:left;vertical-align:top;font-size:.9rem}th{background:#f2f2f2}td.n{text-align:right}
 .critical td:first-child{border-left:4px solid #b00020}.warning td:first-child{border-left:4px solid #a15c00}
 code{font-size:.85rem}.muted{color:#555}
@@ -102,6 +107,7 @@ def _cell(value: object, css: str = "") -> str:
 
 
 def report_html(report: QualityReport, title: str) -> bytes:
+    """The report as a self-contained HTML page, its styles inline, that reads the same offline."""
     status_class = {"failed": "failed", "passed": "passed"}.get(report.status, "warned")
     parts = [
         "<!DOCTYPE html>",
@@ -131,7 +137,8 @@ def report_html(report: QualityReport, title: str) -> bytes:
             ) or html.escape(f.detail)
             parts.append(
                 f'<tr class="{html.escape(f.severity)}">{_cell(f.expectation)}{_cell(f.column or "")}'
-                f"{_cell(f'{f.failing_count:,}', 'n')}{_cell(_lines(f, 50))}<td><code>{samples}</code></td>{_cell(f.reason)}</tr>"
+                f"{_cell(f'{f.failing_count:,}', 'n')}{_cell(_lines(f, 50))}"
+                f"<td><code>{samples}</code></td>{_cell(f.reason)}</tr>"
             )
         parts.append("</table>")
     if report.missing_columns:

@@ -108,7 +108,7 @@ def failure_from(
         shown = [c for c in dict.fromkeys(sample_columns) if c in text.columns]
         samples = [
             {"line": line, "values": {c: str(text.iat[pos, text.columns.get_loc(c)]) for c in shown}}
-            for pos, line in zip(positions[:SAMPLE_ROWS], lines[:SAMPLE_ROWS])
+            for pos, line in zip(positions[:SAMPLE_ROWS], lines[:SAMPLE_ROWS], strict=True)
         ]
     return Failure(
         meta["id"],

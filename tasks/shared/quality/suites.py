@@ -20,7 +20,9 @@ EXPECTATIONS_DIR = Path(__file__).resolve().parents[3] / "expectations"
 def expectation(
     kind: str, kwargs: dict[str, Any], *, id: str, column: str | None, severity: str = "critical", **meta: Any
 ) -> dict:
-    """One expectation as suite JSON; meta.id names it in reports, meta.column is the data column it judges."""
+    """One expectation as suite JSON; meta.id names it in reports,
+    meta.column is the data column it judges.
+    """
     return {
         "type": kind,
         "kwargs": kwargs,
@@ -50,7 +52,9 @@ def load_suite(name: str) -> dict:
 
 
 def write_suites(suites: dict[str, bytes], folder: Path = EXPECTATIONS_DIR) -> dict[str, Path]:
-    """Write generated suites (name -> bytes) under `folder`; the files to commit after a dictionary change."""
+    """Write generated suites (name -> bytes) under `folder`;
+    the files to commit after a dictionary change.
+    """
     written = {}
     for name, data in suites.items():
         path = suite_path(name, folder)
