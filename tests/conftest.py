@@ -21,14 +21,36 @@ REFERENCE_EXTRACT = SHARED_REFERENCE / "ci_datastore_subset_2025-08-31.csv"
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
-    """The Prefect API for flow tests: started once per session, heartbeats off (they cost 1 s a flow)."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+def prefect_harness(tmp_path_factory):
+    """The Prefect API for flow tests: started once per session, heartbeats off (they cost 1 s a flow), and
+    task results (the cached workbooks) in a folder of this session, so no test finds another run's cache."""
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_LOCAL_STORAGE_PATH,
+        temporary_settings,
+    )
     from prefect.testing.utilities import prefect_test_harness
 
+    results = tmp_path_factory.mktemp("prefect_results")
     with prefect_test_harness(server_startup_timeout=120):
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with temporary_settings(
+            updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_LOCAL_STORAGE_PATH: results}
+        ):
             yield
+
+
+@pytest.fixture(scope="session")
+def two_editions(prefect_harness, tmp_path_factory):
+    """July and August 2025 published once for the session from the hand-worked extracts; tests read the lake
+    and may republish the same inputs (which changes nothing), but never change what it holds."""
+    from flows.publish_datastore import publish_monthly_datastore
+    from tests.support.extracts import AUGUST, JULY, PublishedEditions, land_two_extracts
+
+    lake = str(tmp_path_factory.mktemp("two_editions") / "lake")
+    land_two_extracts(lake)
+    return PublishedEditions(
+        lake, publish_monthly_datastore(JULY, lake), publish_monthly_datastore(AUGUST, lake)
+    )
 
 
 @pytest.fixture(scope="session")

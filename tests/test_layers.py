@@ -81,7 +81,7 @@ def test_the_product_never_imports_what_stands_beside_it_or_the_cli(beside):
         for m, name, line in our_imports()
         if name.startswith(beside) and not m.startswith(beside)
     ]
-    allowed = ("cli.",) if beside == "simulation" else ()  # `carestats simulate` is a command for people
+    allowed = BESIDE if beside != "cli" else ()  # the simulator and the benchmarks may use each other
     assert [user for user in users if not user.startswith(allowed)] == []
 
 
@@ -98,3 +98,17 @@ def test_no_packages_import_each_other_in_a_circle():
 
     circles = sorted(p for p in graph if reaches(p, p, {p}))
     assert circles == []
+
+
+def test_tests_share_helpers_only_through_tests_support():
+    borrowed = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            borrowed += [
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+                for name in names
+                if name.startswith("tests") and not name.startswith("tests.support")
+            ]
+    assert borrowed == []

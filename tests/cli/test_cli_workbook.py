@@ -30,9 +30,13 @@ def test_workbook_command_builds_from_a_published_csv_and_says_what_it_built(cap
 
 
 def test_workbook_command_reads_the_real_extract(capsys, reference_extract, tmp_path):
-    code, summary = run_workbook(capsys, reference_extract, "-o", tmp_path / "real.xlsx")
+    # The real file's first 500 lines, bytes as they are (Windows-1252, its header, its name): the whole
+    # extract's workbook is built and opened in LibreOffice by the pivot tests.
+    head = tmp_path / reference_extract.name
+    head.write_bytes(b"".join(reference_extract.read_bytes().splitlines(keepends=True)[:500]))
+    code, summary = run_workbook(capsys, head, "-o", tmp_path / "real.xlsx")
     assert code == 0
-    assert (summary["as_at"], summary["rows"]) == ("2025-08-31", 10670)
+    assert (summary["as_at"], summary["rows"]) == ("2025-08-31", 499)
     assert summary["pivots_skipped"] == {
         "PlacesByCareServiceAndHealthBoard": "the file has no Health_Board_Name column"
     }

@@ -7,22 +7,14 @@ of tests/golden/ like code.
 import os
 from pathlib import Path
 
-import pytest
-
-from flows.publish_datastore import publish_monthly_datastore
-from tests.support.extracts import AUGUST, JULY, edition_files, land_two_extracts
+from tests.support.extracts import AUGUST, edition_files
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "datastore"
 GOLDEN_FILES = ["datastore_2025-08-31.csv", "changes_2025-08-31.csv", "definitions_2025-08-31.csv"]
 
 
-@pytest.mark.usefixtures("prefect_harness")
-def test_august_2025_edition_matches_the_golden_files(tmp_path):
-    lake = str(tmp_path / "lake")
-    land_two_extracts(lake)
-    publish_monthly_datastore(JULY, lake)
-    publish_monthly_datastore(AUGUST, lake)
-    files = edition_files(lake, AUGUST)
+def test_august_2025_edition_matches_the_golden_files(two_editions):
+    files = edition_files(two_editions.lake, AUGUST)
     if os.environ.get("CARESTATS_UPDATE_GOLDEN"):
         GOLDEN.mkdir(parents=True, exist_ok=True)
         for name in GOLDEN_FILES:

@@ -21,9 +21,8 @@ def local_lake(tmp_path):
     return lake
 
 
-def test_two_editions_publish_the_register_as_at_each_month_end(local_lake):
-    july = publish_monthly_datastore(JULY, local_lake)
-    august = publish_monthly_datastore(AUGUST, local_lake)
+def test_two_editions_publish_the_register_as_at_each_month_end(two_editions):
+    local_lake, july, august = two_editions.lake, two_editions.july, two_editions.august
     assert (july["rows"], july["register_extract"], july["previous_edition"]) == (4, "2025-08-05", None)
     assert (august["rows"], august["register_extract"], august["previous_edition"]) == (
         4,
@@ -90,9 +89,8 @@ def workbook_task_state(flow_state) -> str:
     return next(run.state.name for run in runs if run.name.startswith("render-workbook"))
 
 
-def test_rerun_writes_the_same_bytes_and_nothing_new(local_lake):
-    publish_monthly_datastore(JULY, local_lake)
-    first = publish_monthly_datastore(AUGUST, local_lake)
+def test_rerun_writes_the_same_bytes_and_nothing_new(two_editions):
+    local_lake, first = two_editions.lake, two_editions.august
     before = edition_files(local_lake, AUGUST)
     again_state = publish_monthly_datastore(AUGUST, local_lake, return_state=True)
     again = again_state.result()
@@ -109,12 +107,11 @@ def test_rerun_writes_the_same_bytes_and_nothing_new(local_lake):
     )
 
 
-def test_local_and_s3_lakes_publish_identical_files(local_lake, s3_bucket):
+def test_local_and_s3_lakes_publish_identical_files(two_editions, s3_bucket):
     land_two_extracts(s3_bucket)
-    for lake in (local_lake, s3_bucket):
-        publish_monthly_datastore(JULY, lake)
-        publish_monthly_datastore(AUGUST, lake)
-    assert edition_files(s3_bucket, AUGUST) == edition_files(local_lake, AUGUST)
+    publish_monthly_datastore(JULY, s3_bucket)
+    publish_monthly_datastore(AUGUST, s3_bucket)
+    assert edition_files(s3_bucket, AUGUST) == edition_files(two_editions.lake, AUGUST)
     assert open_lake(s3_bucket).list_folders("publish/datastore") == ["2025-07-31", "2025-08-31"]
 
 
@@ -141,12 +138,11 @@ def test_no_extract_after_the_edition_date_is_a_clear_error(local_lake):
         publish_monthly_datastore(dt.date(2025, 9, 30), local_lake)
 
 
-def test_the_run_tells_the_engineer_what_it_published(local_lake):
+def test_the_run_tells_the_engineer_what_it_published(two_editions):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    publish_monthly_datastore(JULY, local_lake)
-    publish_monthly_datastore(AUGUST, local_lake)
+    local_lake = two_editions.lake
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["datastore-edition"])), limit=50

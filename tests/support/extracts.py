@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from carestats.dictionary import load_dictionary
@@ -142,3 +143,12 @@ def edition_files(lake: str, as_at: dt.date) -> dict[str, bytes]:
         key.rsplit("/", 1)[1]: store.read_bytes(key)
         for key in store.list_keys(DatastoreEdition(as_at).folder)
     }
+
+
+@dataclass(frozen=True)
+class PublishedEditions:
+    """A lake where July and August 2025 were published from land_two_extracts, with each run's summary."""
+
+    lake: str
+    july: dict
+    august: dict
