@@ -58,8 +58,9 @@ format: install
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
+# Two workers, one per core, sharing one Prefect test harness (tests/conftest.py); a test file stays on one worker.
 test: lint
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist loadfile
 
 # Benchmarks (not part of make test): data is simulated once per scale and cached outside the repository.
 bench: install

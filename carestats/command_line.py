@@ -7,11 +7,14 @@ command takes --json and --verbose, reads dates the same way and ends with one o
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import click
+
+from carestats.errors import BadInputError, QualityGateBlocked
 
 EXIT_DONE, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2, 3
 EXIT_CODES_HELP = (
@@ -64,3 +67,22 @@ lake_option = click.option(
     metavar="LAKE",
     help="Lake folder or s3://bucket/prefix (default: $CARESTATS_LAKE, else ./data).",
 )
+
+
+def quiet_third_party_noise() -> None:
+    """Keep what is not news out of a person's terminal: the embedded Prefect server's how-to hint, and the
+    traceback Prefect logs for a failure carestats expects (bad input, a blocked edition), whose message
+    already says what is wrong. Unexpected errors keep their tracebacks.
+    """
+    import prefect  # noqa: F401  (configures Prefect's loggers, which the filters then join)
+
+    def expected_failure_as_one_line(record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], (BadInputError, QualityGateBlocked)):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+    logging.getLogger("prefect").addFilter(
+        lambda record: not record.getMessage().startswith("Starting temporary server")
+    )
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logging.getLogger(name).addFilter(expected_failure_as_one_line)

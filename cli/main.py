@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import sys
 import traceback
@@ -33,6 +32,7 @@ from carestats.command_line import (
     common_options,
     date_option,
     lake_option,
+    quiet_third_party_noise,
 )
 from carestats.errors import BadInputError, QualityGateBlocked
 
@@ -164,25 +164,6 @@ def write_suites(as_json: bool, verbose: bool):
     return CommandResult(
         {name: str(path) for name, path in written.items()}, [f"Wrote {p}" for p in written.values()]
     )
-
-
-def quiet_third_party_noise() -> None:
-    """Keep what is not news out of a person's terminal: the embedded Prefect server's how-to hint, and the
-    traceback Prefect logs for a failure carestats expects (bad input, a blocked edition), whose message
-    already says what is wrong. Unexpected errors keep their tracebacks.
-    """
-    import prefect  # noqa: F401  (configures Prefect's loggers, which the filters then join)
-
-    def expected_failure_as_one_line(record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], (BadInputError, QualityGateBlocked)):
-            record.exc_info, record.exc_text = None, None
-        return True
-
-    logging.getLogger("prefect").addFilter(
-        lambda record: not record.getMessage().startswith("Starting temporary server")
-    )
-    for name in ("prefect.task_runs", "prefect.flow_runs"):
-        logging.getLogger(name).addFilter(expected_failure_as_one_line)
 
 
 def headline(error: BaseException) -> str:

@@ -17,6 +17,7 @@ import sys
 
 import pandas as pd
 
+from carestats.command_line import quiet_third_party_noise
 from carestats.dictionary import load_dictionary
 from carestats.errors import QualityGateBlocked
 from carestats.settings import get_settings
@@ -83,6 +84,7 @@ def run_blocked_demo(lake_location: str, as_at: dt.date) -> dict:
     """Corrupt, try to publish, expect the gate to block; the corrupted extract is removed in every case."""
     from flows.publish_datastore import publish_monthly_datastore
 
+    quiet_third_party_noise()  # the block is the point: its one-line reason, not Prefect's traceback
     lake = open_lake(lake_location)
     target = corrupted_extract_place(as_at)
     if lake.list_keys(target.folder):

@@ -20,19 +20,41 @@ SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 REFERENCE_EXTRACT = SHARED_REFERENCE / "ci_datastore_subset_2025-08-31.csv"
 
 
+from tests.support.harness import SHARED_PREFECT_API, prefect_api  # noqa: E402
+
+
+def pytest_configure(config):
+    """With tests spread over worker processes (`pytest -n 2`), start the one Prefect test harness here, in
+    the process that runs the workers, and hand its API to every worker: one server for the whole session."""
+    if getattr(config.option, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER"):
+        from prefect.settings import PREFECT_API_URL
+        from prefect.testing.utilities import prefect_test_harness
+
+        config.shared_prefect_harness = prefect_test_harness(server_startup_timeout=120)
+        config.shared_prefect_harness.__enter__()
+        os.environ[SHARED_PREFECT_API] = PREFECT_API_URL.value()
+
+
+def pytest_unconfigure(config):
+    """Stop the shared harness, if this process started one."""
+    harness = getattr(config, "shared_prefect_harness", None)
+    if harness is not None:
+        os.environ.pop(SHARED_PREFECT_API, None)
+        harness.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
-    """The Prefect API for flow tests: started once per session, heartbeats off (they cost 1 s a flow), and
+    """The Prefect API for flow tests: one server for the session, heartbeats off (they cost 1 s a flow), and
     task results (the cached workbooks) in a folder of this session, so no test finds another run's cache."""
     from prefect.settings import (
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         PREFECT_LOCAL_STORAGE_PATH,
         temporary_settings,
     )
-    from prefect.testing.utilities import prefect_test_harness
 
     results = tmp_path_factory.mktemp("prefect_results")
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_api():
         with temporary_settings(
             updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_LOCAL_STORAGE_PATH: results}
         ):

@@ -253,7 +253,7 @@ def test_agency_places_warn_only_when_most_agencies_carry_places():
 
 
 def test_row_count_drop_beyond_the_tolerance_blocks_and_growth_warns():
-    assert failures(edition(), previous_row_count=4) == {}
+    # Equal counts pass: test_the_good_edition_passes_every_expectation validates with previous_row_count=4.
     dropped = failures(edition(), previous_row_count=5)  # 4 rows against 5: a 20% drop
     assert dropped == {"rule: row_count_drop": ("critical", [])}
     assert failures(edition(), previous_row_count=5, tolerance=0.25) == {}
