@@ -8,6 +8,9 @@ export DO_NOT_TRACK := 1
 # The first start of the embedded server on a fresh PREFECT_HOME migrates its database: give it longer than 20 s.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 export CARESTATS_LAKE ?= $(CURDIR)/data
+# Python keeps the bytecode of what it imports, so each process after the first starts in a second rather than
+# compiling pandas, Prefect and Great Expectations again (some machines set PYTHONDONTWRITEBYTECODE).
+unexport PYTHONDONTWRITEBYTECODE
 
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
@@ -30,9 +33,7 @@ help:
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@# Bytecode is compiled once here: this machine sets PYTHONDONTWRITEBYTECODE, and without .pyc files every
-	@# process would compile pandas, Prefect and Great Expectations again (seconds per command).
-	$(UV) sync --frozen --quiet --compile-bytecode
+	$(UV) sync --frozen --quiet
 
 demo: install
 	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 2
