@@ -207,11 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(bare.ctx.get_help())
         return EXIT_DONE
     except click.UsageError as usage:
-        hint = (
-            f"see carestats {usage.ctx.info_name if usage.ctx and usage.ctx.parent else ''} --help".replace(
-                "  ", " "
-            )
-        )
+        hint = f"see {usage.ctx.command_path if usage.ctx else 'carestats'} --help"
         return report_failure(
             click.UsageError(usage.format_message()), EXIT_BAD_INPUT, as_json, verbose, hint
         )

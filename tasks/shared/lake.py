@@ -101,9 +101,7 @@ def open_lake(location: str) -> Lake:
     """A lake from CARESTATS_LAKE: a folder path, or s3://bucket/prefix (encrypted as the settings say)."""
     if location.startswith("s3://"):
         bucket, _, prefix = location[len("s3://") :].partition("/")
-        return S3Lake(
-            bucket, prefix.strip("/"), server_side_encryption=get_settings().s3_server_side_encryption
-        )
+        return S3Lake(bucket, prefix.strip("/"), get_settings().s3_server_side_encryption)
     return LocalLake(Path(location))
 
 
@@ -242,9 +240,7 @@ class S3Lake:
     take an edition through its manifest, whose sha256 values name the exact bytes of each file.
     """
 
-    def __init__(
-        self, bucket: str, prefix: str = "", client=None, server_side_encryption: str | None = "AES256"
-    ):
+    def __init__(self, bucket: str, prefix: str, server_side_encryption: str | None, client=None):
         import boto3
 
         self.bucket = bucket
