@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from carestats.errors import BadInputError, QualityGateBlocked
+from carestats.settings import require_past_month_end
 
 EXIT_DONE, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2, 3
 EXIT_CODES_HELP = (
@@ -47,9 +48,28 @@ class IsoDate(click.ParamType):
             self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
 
 
+class PastMonthEnd(IsoDate):
+    """A YYYY-MM-DD month end not after today: anything else is refused at once, before any work starts."""
+
+    name = "month end"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        """The value as a past month end, or a usage error saying why not."""
+        day = super().convert(value, param, ctx)
+        try:
+            return require_past_month_end(day, what=param.opts[0] if param else "date")
+        except BadInputError as refused:
+            self.fail(str(refused), param, ctx)
+
+
 def date_option(*names: str, help: str) -> Callable:
     """A YYYY-MM-DD option, parsed to a date."""
     return click.option(*names, type=IsoDate(), metavar="YYYY-MM-DD", help=help)
+
+
+def month_end_option(*names: str, help: str) -> Callable:
+    """A YYYY-MM-DD option that must be a month end not after today (an edition date, --until)."""
+    return click.option(*names, type=PastMonthEnd(), metavar="YYYY-MM-DD", help=help)
 
 
 def common_options(command: Callable) -> Callable:

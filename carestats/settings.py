@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from carestats.errors import BadInputError
+
 
 class Settings(BaseSettings):
     """What differs between a local and a production run, each from its CARESTATS_* environment variable."""
@@ -36,3 +38,23 @@ def last_month_end(today: dt.date | None = None) -> dt.date:
     """The most recent month end before today: the default edition date."""
     today = today or dt.date.today()
     return today.replace(day=1) - dt.timedelta(days=1)
+
+
+def is_month_end(day: dt.date) -> bool:
+    """True on the last day of a month: the only dates an edition or an extract series is made for."""
+    return (day + dt.timedelta(days=1)).day == 1
+
+
+def require_past_month_end(day: dt.date, what: str = "edition date", today: dt.date | None = None) -> dt.date:
+    """`day` itself when it is a month end not after today; otherwise a BadInputError in one line.
+
+    Editions describe the register at a month end that has happened: 2025-08-30 or next month's end
+    would silently publish something nobody asked for, so they are refused before any work starts.
+    """
+    today = today or dt.date.today()
+    if not is_month_end(day):
+        month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        raise BadInputError(f"{what} {day} is not a month end (did you mean {month_end}?)")
+    if day > today:
+        raise BadInputError(f"{what} {day} is after today ({today}): the month has not ended")
+    return day

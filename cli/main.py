@@ -32,6 +32,7 @@ from carestats.command_line import (
     common_options,
     date_option,
     lake_option,
+    month_end_option,
     quiet_third_party_noise,
 )
 from carestats.errors import BadInputError, QualityGateBlocked
@@ -66,7 +67,7 @@ def cli() -> None:
 
 
 @cli.command("publish-datastore", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
-@date_option("--as-at", help="Edition date, a month end (default: the last month end).")
+@month_end_option("--as-at", help="Edition date, a month end not after today (default: the last month end).")
 @lake_option
 @click.option(
     "--workbook/--no-workbook",

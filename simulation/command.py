@@ -11,8 +11,8 @@ from carestats.command_line import (
     EXIT_CODES_HELP,
     CommandResult,
     common_options,
-    date_option,
     lake_option,
+    month_end_option,
 )
 
 
@@ -31,7 +31,9 @@ from carestats.command_line import (
     show_default=True,
     help="1.0 is Scotland (about 10,700 services); at most 100.",
 )
-@date_option("--until", help="Last month end to write an extract for (default: the last month end).")
+@month_end_option(
+    "--until", help="Last month end to write an extract for, not after today (default: the last month end)."
+)
 @click.option(
     "--months",
     type=click.IntRange(min=1),

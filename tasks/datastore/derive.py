@@ -95,9 +95,8 @@ def grades(
     change = pd.Series(
         np.select([now > before, now < before], ["Improve", "Decline"], default="Same"), index=services
     )
-    result["MinGrade_change"] = change.where(previous_min.notna() & result["MinGrade"].notna()).astype(
-        "string"
-    )
+    # A first grading is "Same", as the real file says: only an ungraded service has no MinGrade_change.
+    result["MinGrade_change"] = change.where(result["MinGrade"].notna()).astype("string")
     result["Publication_of_Latest_Grading"] = latest_date.reindex(services)
     return result
 
