@@ -1,23 +1,33 @@
 """Calibration of the simulated register: counts, cohorts, lifetimes and rates.
 
 Counts and mixes are the Datastore's at 31 August 2025 (domain notes, section 2, and aggregate shares of
-the real extract); lifetimes and event rates are judgement, chosen so that the register's size is
-roughly stable in recent years while childminders turn over fastest and care homes slowest.
+the real extract); lifetimes, declines and event rates are tuned so that monthly editions change as the 22
+real ones of Sep 2023 to Aug 2025 did (domain notes, section 6): the register shrinks about 1.8% a year,
+childminders fastest. Sizes follow the real extract's medians and upper percentiles per care service.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 
 CALIBRATION_DATE = dt.date(2025, 8, 31)  # the day the group counts below describe
-# Inspections, gradings, complaints and enforcements are simulated from here (the current framework).
-HISTORY_START = dt.date(2018, 4, 1)
+# One history per seed and scale: it is simulated to this fixed day and cut at each extract date, so
+# extracts written for any --until agree on every service they share. Later extract dates are refused.
+HORIZON = dt.date(2030, 12, 31)
+# Inspections, gradings, complaints and enforcements are simulated from here: services were first graded
+# in April 2008 (the Care Commission's grades), and the real edition of 31 Aug 2025 still shows a last
+# inspection of 2009-06-18.
+EVENTS_START = dt.date(2008, 4, 1)
 FOUNDED = "2002-04"  # the regulator's first month: its founding cohort is registered on 1 April 2002
 NO_PLACES = None
 RESTRUCTURE_RATE = 0.004  # per service-year: cancellation and same-day re-registration under a new CS number
+# Days from a registration to the operational system recording it (exponential mean): the extract taken
+# five days after the month end of 31 Aug 2025 showed 3 services registered in September.
+REGISTRATION_RECORDING_DAYS = 3.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,12 @@ class Lifetime:
     churn_share: float
     churn_years: float
     stable_years: float
+
+    @property
+    def established(self) -> Lifetime:
+        """The lifetime of a service already operating when its kind came under regulation (a founding
+        cohort): it has outlived the fragile class."""
+        return dataclasses.replace(self, churn_share=0.0)
 
     def survival(self, days: np.ndarray) -> np.ndarray:
         """The share of services still registered `days` after their registration."""
@@ -68,6 +84,9 @@ class Group:
     places: Spread | dict[int, float] | None  # lognormal, or shares of each value; None: always blank
     staff: Spread
     start: str = FOUNDED  # first month of registrations
+    # Yearly fall in registrations: registrations a year earlier were exp(decline) times as many. The real
+    # register loses about 59 services a month and gains 45 (editions Sep 2023-Aug 2025), childminders most.
+    decline: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -76,28 +95,39 @@ class ServiceRates:
 
     family: str  # which council weights apply: childcare, carehome or community
     inactive: float  # share of services registered but not operating
-    inspect_years: float  # mean years between inspections for a service of typical quality
+    inspect_years: float  # median of services' mean years between inspections since the 2020-21 pause
+    inspect_years_before_pause: float  # the same before it, when inspections came more often
+    deprioritised: float  # share inspected DEPRIORITISED_GAP_FACTOR times less often since the pause
+    first_inspection_years: float  # mean wait from registration to a new service's first inspection
     complaints: float  # upheld complaints per service-year at typical quality
     enforcements: float  # enforcement notices per service-year at typical quality
     requirements: float  # share of inspections making requirements at typical quality
     outside_scotland: float = 0.0  # share of services based outside Scotland (agencies working in Scotland)
 
 
-CHILDMINDING = Lifetime(0.5, 2.5, 20)
-DAY_CARE = Lifetime(0.3, 3, 50)
-CARE_HOME = Lifetime(0.15, 5, 60)
+CHILDMINDING = Lifetime(0.55, 2, 13)
+DAY_CARE = Lifetime(0.25, 3, 40)
+CARE_HOME = Lifetime(0.15, 5, 30)
 CHILDRENS_HOME = Lifetime(0.3, 4, 30)
 CARE_AT_HOME = Lifetime(0.45, 3, 30)
-COMMUNITY = Lifetime(0.3, 3, 45)
+COMMUNITY = Lifetime(0.3, 3, 25)
 AGENCY = Lifetime(0.6, 2, 15)
 STATUTORY = Lifetime(0.1, 3, 100)
 RESIDENTIAL = Lifetime(0.1, 4, 80)
+# Yearly declines of registrations (Group.decline), tuned with the lifetimes above so that editions gain about
+# 45 services a month and lose about 59, childminders most.
+CHILDMINDER_DECLINE = 0.09
+DAY_CARE_DECLINE = 0.03
+CARE_HOME_DECLINE = 0.025
+AGENCY_DECLINE = 0.01
 
 
 def _founders(share: float) -> tuple[tuple[str, int, float], ...]:
     return ((FOUNDED, 1, share),)
 
 
+# Places and staff: lognormal spreads fitted to the real extract's median, 90th and 99th percentiles per care
+# service, long upper tails kept (31 Aug 2025: staff up to 3,000 WTE, housing support places up to 2,436).
 GROUPS: tuple[Group, ...] = (
     Group(
         "Child Minding",
@@ -108,6 +138,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Private": 1},
         places={3: 0.01, 4: 0.01, 5: 0.01, 6: 0.6, 7: 0.06, 8: 0.08, 9: 0.06, 10: 0.06, 11: 0.04, 12: 0.07},
         staff=Spread(0.69, 1, 0, 1, 1),
+        decline=CHILDMINDER_DECLINE,
     ),
     Group(
         "Day Care of Children",
@@ -123,6 +154,7 @@ GROUPS: tuple[Group, ...] = (
         },
         places=Spread(0, 50, 0.55, 6, 300),
         staff=Spread(0.01, 6.5, 0.9, 0.5, 120),
+        decline=DAY_CARE_DECLINE,
     ),
     Group(
         "Day Care of Children",
@@ -133,6 +165,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Local Authority": 1023, "Private": 302, "Voluntary or Not for Profit": 343},
         places=Spread(0, 40, 0.5, 8, 200),
         staff=Spread(0.01, 4, 0.9, 0.3, 60),
+        decline=DAY_CARE_DECLINE,
     ),
     Group(
         "Support Service",
@@ -146,8 +179,8 @@ GROUPS: tuple[Group, ...] = (
             "Private": 627,
             "Voluntary or Not for Profit": 467,
         },
-        places=Spread(0.7, 21, 1.2, 1, 2500),
-        staff=Spread(0.01, 6.3, 1.8, 0.02, 2500),
+        places=Spread(0.7, 21, 1.5, 1, 2500),
+        staff=Spread(0.01, 6.3, 1.5, 0.02, 2500),
     ),
     Group(
         "Support Service",
@@ -177,8 +210,8 @@ GROUPS: tuple[Group, ...] = (
             "Private": 309,
             "Voluntary or Not for Profit": 590,
         },
-        places=Spread(0.7, 20, 1.4, 1, 2500),
-        staff=Spread(0, 17.6, 1.3, 0.1, 1500),
+        places=Spread(0.7, 20, 1.6, 1, 2500),
+        staff=Spread(0, 17.6, 1.2, 0.1, 1500),
     ),
     Group(
         "Care Home Service",
@@ -194,6 +227,7 @@ GROUPS: tuple[Group, ...] = (
         },
         places=Spread(0, 43, 0.5, 4, 200),
         staff=Spread(0.06, 35, 0.55, 3, 250),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Care Home Service",
@@ -209,6 +243,7 @@ GROUPS: tuple[Group, ...] = (
         },
         places=Spread(0, 5, 0.5, 1, 30),
         staff=Spread(0.02, 12, 0.45, 2, 80),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Care Home Service",
@@ -219,6 +254,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Local Authority": 13, "Private": 40, "Voluntary or Not for Profit": 83},
         places=Spread(0, 7, 0.9, 1, 60),
         staff=Spread(0.05, 13, 0.75, 1, 120),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Care Home Service",
@@ -229,6 +265,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Private": 17, "Voluntary or Not for Profit": 29},
         places=Spread(0, 11.5, 0.8, 2, 80),
         staff=Spread(0.11, 10, 0.8, 1, 120),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Care Home Service",
@@ -239,6 +276,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Private": 8, "Voluntary or Not for Profit": 18},
         places=Spread(0, 16, 0.8, 2, 90),
         staff=Spread(0, 26, 0.6, 3, 120),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Care Home Service",
@@ -249,6 +287,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Private": 3, "Voluntary or Not for Profit": 12},
         places=Spread(0, 22, 0.6, 3, 45),
         staff=Spread(0, 17, 0.3, 5, 30),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Care Home Service",
@@ -259,6 +298,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Local Authority": 6, "Private": 1, "Voluntary or Not for Profit": 4},
         places=Spread(0, 10, 0.4, 3, 25),
         staff=Spread(0.09, 15.5, 0.4, 3, 30),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Care Home Service",
@@ -269,6 +309,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Voluntary or Not for Profit": 1},
         places=Spread(0, 10, 0.2, 5, 15),
         staff=Spread(0, 12, 0.1, 8, 16),
+        decline=CARE_HOME_DECLINE,
     ),
     Group(
         "Nurse Agency",
@@ -279,6 +320,7 @@ GROUPS: tuple[Group, ...] = (
         sectors={"Local Authority": 1, "Private": 144, "Voluntary or Not for Profit": 2},
         places=Spread(0.94, 20, 1.2, 1, 500),
         staff=Spread(0.01, 6, 1.3, 0.5, 3000),
+        decline=AGENCY_DECLINE,
     ),
     Group(
         "Fostering Service",
@@ -401,20 +443,31 @@ GROUPS: tuple[Group, ...] = (
     ),
 )
 
+# Inspection rates are tuned so that editions show the real ones' last inspections by care service (31 Aug
+# 2025: inspected in 2024-25 care homes 46%, childminders 15%; last inspected before 2020, when inspections
+# came more often than since the pause, childminders 29%, day care 22%, support services 12%; not yet graded
+# 905 services, nearly all registered in the last two years). The columns: family, inactive, inspect_years,
+# inspect_years_before_pause, deprioritised, first_inspection_years, complaints, enforcements, requirements.
 SERVICE_RATES: dict[str, ServiceRates] = {
-    "Child Minding": ServiceRates("childcare", 0.022, 3.0, 0.005, 0.0005, 0.04),
-    "Day Care of Children": ServiceRates("childcare", 0.014, 2.5, 0.03, 0.0015, 0.12),
-    "Support Service": ServiceRates("community", 0.006, 2.2, 0.04, 0.002, 0.11, outside_scotland=0.0015),
-    "Housing Support Service": ServiceRates("community", 0.002, 2.0, 0.08, 0.0015, 0.17),
-    "Care Home Service": ServiceRates("carehome", 0.008, 1.1, 0.24, 0.012, 0.28),
-    "Nurse Agency": ServiceRates("community", 0.034, 2.5, 0.004, 0.02, 0.05, outside_scotland=0.33),
-    "Fostering Service": ServiceRates("community", 0.0, 2.0, 0.03, 0.002, 0.3),
-    "Adoption Service": ServiceRates("community", 0.0, 2.5, 0.015, 0.002, 0.3),
-    "Adult Placement Service": ServiceRates("community", 0.013, 2.5, 0.01, 0.002, 0.2),
-    "School Care Accommodation Service": ServiceRates("community", 0.0, 1.5, 0.05, 0.005, 0.3),
-    "Child Care Agency": ServiceRates("community", 0.0, 2.5, 0.01, 0.005, 0.05, outside_scotland=0.18),
-    "Offender Accommodation Service": ServiceRates("community", 0.0, 1.5, 0.05, 0.005, 0.1),
-    "Secure Accommodation Service": ServiceRates("community", 0.0, 1.0, 0.4, 0.03, 0.3),
+    "Child Minding": ServiceRates("childcare", 0.022, 3.5, 2.5, 0.35, 1.9, 0.005, 0.0005, 0.04),
+    "Day Care of Children": ServiceRates("childcare", 0.014, 3.0, 2.0, 0.27, 1.4, 0.03, 0.0015, 0.12),
+    "Support Service": ServiceRates(
+        "community", 0.006, 2.0, 1.8, 0.15, 1.9, 0.04, 0.002, 0.11, outside_scotland=0.0015
+    ),
+    "Housing Support Service": ServiceRates("community", 0.002, 2.0, 1.8, 0.15, 1.9, 0.08, 0.0015, 0.17),
+    "Care Home Service": ServiceRates("carehome", 0.008, 1.1, 1.0, 0.0, 1.1, 0.24, 0.012, 0.28),
+    "Nurse Agency": ServiceRates(
+        "community", 0.034, 2.5, 2.0, 0.03, 3.5, 0.004, 0.02, 0.05, outside_scotland=0.33
+    ),
+    "Fostering Service": ServiceRates("community", 0.0, 2.5, 2.0, 0.0, 1.5, 0.03, 0.002, 0.3),
+    "Adoption Service": ServiceRates("community", 0.0, 2.5, 2.0, 0.0, 1.5, 0.015, 0.002, 0.3),
+    "Adult Placement Service": ServiceRates("community", 0.013, 2.5, 2.0, 0.28, 2.0, 0.01, 0.002, 0.2),
+    "School Care Accommodation Service": ServiceRates("community", 0.0, 1.7, 1.5, 0.0, 1.5, 0.05, 0.005, 0.3),
+    "Child Care Agency": ServiceRates(
+        "community", 0.0, 3.0, 2.5, 0.36, 2.0, 0.01, 0.005, 0.05, outside_scotland=0.18
+    ),
+    "Offender Accommodation Service": ServiceRates("community", 0.0, 1.5, 1.5, 0.0, 1.5, 0.05, 0.005, 0.1),
+    "Secure Accommodation Service": ServiceRates("community", 0.0, 1.0, 1.0, 0.0, 1.0, 0.4, 0.03, 0.3),
 }
 
 # Services per council area at 31 Aug 2025 by family (childcare, carehome, community), in Scotland.
@@ -518,19 +571,30 @@ VISIT_SD, KEY_QUESTION_SD = (
     0.28,
     0.25,
 )  # variation between inspections, and between key questions of one grading
-GRADED_SHARE, FIRST_GRADED_SHARE = (
-    0.62,
-    0.9,
-)  # inspections that are graded (a new service's first: nearly all)
+# Inspections whose report grades the service: the real edition of 31 Aug 2025 shows a last inspection after
+# the latest grading for 1.5% of services, a third of them graded days after the edition date.
+GRADED_SHARE = 0.988
+FIRST_INSPECTION_SHAPE = 8.0  # gamma shape of the wait for a first inspection: most come 1-3 years in
+INSPECT_SPREAD = 0.3  # log-scale spread of services' own mean years between inspections
+DEPRIORITISED_GAP_FACTOR = 4.0  # how much longer the gaps of services deprioritised since the pause are
+# A few services drop out of the inspection cycle (0.1% of the real edition of 31 Aug 2025 were last
+# inspected before 2016, the oldest in 2009): share of services, and how much longer their gaps are.
+RARELY_INSPECTED = (0.002, 8.0)
 FULL_GRADING_SHARE = 0.35  # later gradings that grade every applicable key question; the rest grade 2 or 3
 CHILDMINDER_STAFF_SHARE = 0.35  # childminders with assistants, the only ones graded on staff team
-PUBLICATION_LAG_DAYS = (7, 30, 100)  # minimum, median, maximum days from inspection to published grades
+# Care at home services with a building base, graded on their setting too: 59 of the 1,278 care at home
+# services of the real edition of 31 Aug 2025 carry a KQ_Setting grade (54 of them with registered places).
+BUILDING_BASED_CARE_AT_HOME = 0.06
+# Days from an inspection to its report and grades (the real edition's latest gradings: 5% within 7 days,
+# median 33, 95% within 91, 99% within 186): minimum, median, log-scale spread, maximum. The operational
+# system records an inspection when its report is published.
+PUBLICATION_LAG_DAYS = (7, 33, 0.6, 190)
 COVID_PAUSE = (
     dt.date(2020, 3, 23),
     dt.date(2021, 6, 30),
 )  # inspections mostly suspended, care homes excepted
-COVID_KEPT = {"Care Home Service": 0.5}  # share of inspections that went ahead in the pause; others 0.1
-COVID_GRADED_SHARE = 0.25
+# Share of inspections that went ahead in the pause (others 0.1); new services' first inspections all did.
+COVID_KEPT = {"Care Home Service": 0.5}
 ENFORCEMENT_TYPES = {
     "Improvement Notice": 0.62,
     "Condition Notice": 0.16,
@@ -538,5 +602,29 @@ ENFORCEMENT_TYPES = {
     "Emergency Condition Notice": 0.06,
     "Emergency Cancellation": 0.04,
 }
+
+# A spell of inactivity (registered, not operating) lasts this long on average; spells start at the rate that
+# keeps each care service's inactive share (ServiceRates.inactive; 137 of 10,670 services on 31 Aug 2025).
+INACTIVE_SPELL_YEARS = 1.0
+
+# Details that change between extracts, per service-year. The real editions of Sep 2023 to Aug 2025 show about
+# 205 services a month (135-1,402) whose staff figure, status, name, provider or postcode changed.
+STAFF_UPDATES_PER_YEAR = 0.24  # a new staff figure (not childminders, who count their assistants)
+STAFF_UPDATE_SD = 0.2  # log-scale spread of a new staff figure around the one the service registered with
+# Each year the annual returns' staff figures are loaded in one month for a share of services: the months
+# with over a thousand changes in the real series.
+ANNUAL_RETURN_LOAD = (4, 0.15)  # month, share of registered services
+RENAMES_PER_YEAR = 0.015
+PROVIDER_CHANGES_PER_YEAR = 0.02  # private and voluntary services taken over by another provider
+POSTCODE_CHANGES_PER_YEAR = 0.01  # postcodes corrected or re-assigned
+
+# Data-entry slips, wrong in one monthly extract and corrected before the next, per year at scale 1: a
+# service moved to a wrong council area (once about 125 at a time in the real series), a wrong grade (once
+# 434 MinGrade_change values flipped with no new grading). Rare here, so that each stands out.
+COUNCIL_SLIPS_PER_YEAR = 4
+GRADE_SLIPS_PER_YEAR = 4
+SLIP_EARLY_DAYS = (
+    20  # a slip is made up to this many days before a month end and corrected as long before the next
+)
 
 GROUP_CARE_SERVICE = np.array([g.care_service for g in GROUPS])

@@ -1,10 +1,12 @@
 """What happens to registered services: inspections, gradings, upheld complaints and enforcement notices.
 
 Everything is driven by a latent quality per service: low-quality services are inspected more often,
-grade lower, get requirements, complaints and enforcement more often. Events start at HISTORY_START.
+grade lower, get requirements, complaints and enforcement more often. Events start at EVENTS_START.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ from simulation import names as nm
 from simulation.register import Register, as_datetime, stream, to_day
 
 TYPICAL_QUALITY = 4.5
-MIN_GAP_DAYS, MAX_GAP_YEARS = 120, 3.5  # between inspections of one service
+MIN_GAP_DAYS, MAX_GAP_YEARS = 120, 20  # between inspections of one service
 
 
 def weekday(days: np.ndarray) -> np.ndarray:
@@ -36,43 +38,83 @@ def _quality_weight(quality: np.ndarray, slope: float) -> np.ndarray:
 
 
 def _window(register: Register, until: int) -> tuple[np.ndarray, np.ndarray]:
-    """Days from which (inclusive) and to which (exclusive) each service can have events."""
-    return np.maximum(register.registered, to_day(cal.HISTORY_START)), np.minimum(register.closed, until + 1)
+    """Days from which (inclusive) and to which (exclusive) each service can have events: from when the
+    operational system recorded it (or EVENTS_START) until it is cancelled."""
+    return np.maximum(register.recorded, to_day(cal.EVENTS_START)), np.minimum(register.closed, until + 1)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """How often each service is inspected: its own mean days between inspections before the 2020-21 pause
+    and since, and how much longer its gaps are after its first inspection (very long for the few that
+    drop out of the cycle)."""
+
+    before: np.ndarray
+    since: np.ndarray
+    dropout: np.ndarray
+
+    def next_days(self, rng: np.random.Generator, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """The day after `days` each service in `rows` is next inspected: the gap since the pause when the
+        inspection falls due after it begins."""
+        spread = rng.gamma(8.0, 1 / 8.0, len(rows)) * self.dropout[rows]
+        due_before_pause = days + self.before[rows] * spread < to_day(cal.COVID_PAUSE[0])
+        gap = np.where(due_before_pause, self.before[rows], self.since[rows]) * spread
+        return days + np.clip(gap, MIN_GAP_DAYS, MAX_GAP_YEARS * 365.25).astype(np.int64)
+
+
+def _cycle(rng: np.random.Generator, register: Register) -> Cycle:
+    """Shorter gaps for low quality, spread between services, much longer since the pause for those
+    deprioritised."""
+    n = len(register.quality)
+    factor = np.clip(0.55 + 0.3 * (register.quality - 3.0), 0.55, 1.15)
+    days = 365.25 * factor * np.exp(cal.INSPECT_SPREAD * rng.standard_normal(n))
+    deprioritised = rng.random(n) < _rates(register, "deprioritised")
+    since = _rates(register, "inspect_years") * np.where(deprioritised, cal.DEPRIORITISED_GAP_FACTOR, 1.0)
+    share, longer = cal.RARELY_INSPECTED
+    dropout = np.where(rng.random(n) < share, longer, 1.0)
+    return Cycle(_rates(register, "inspect_years_before_pause") * days, since * days, dropout)
+
+
+def _first_inspection_days(rng: np.random.Generator, register: Register, cycle: Cycle) -> np.ndarray:
+    """A new service waits a while for its first inspection; one registered before EVENTS_START is next
+    inspected somewhere in its cycle."""
+    shape = cal.FIRST_INSPECTION_SHAPE
+    wait = (
+        _rates(register, "first_inspection_years") * 365.25 * rng.gamma(shape, 1 / shape, len(cycle.before))
+    )
+    in_cycle = to_day(cal.EVENTS_START) + rng.random(len(cycle.before)) * cycle.before
+    return np.where(
+        register.registered >= to_day(cal.EVENTS_START), register.registered + wait, in_cycle
+    ).astype(np.int64)
 
 
 def _inspection_days(
     rng: np.random.Generator, register: Register, until: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(service row, day, whether it is the service's first inspection after registering), in date order
-    per service. Gaps shrink for low-quality services; most inspections stop during the 2020-21 pause."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """(service row, day), in date order per service. Most inspections due in the 2020-21 pause did not
+    happen (new services' first ones did), and gaps have been longer since."""
     start, end = _window(register, until)
-    factor = np.clip(0.55 + 0.3 * (register.quality - 3.0), 0.55, 1.15)
-    mean_gap = _rates(register, "inspect_years") * 365.25 * factor
-    new = register.registered >= to_day(cal.HISTORY_START)
-    day = np.where(
-        new,
-        register.registered + rng.integers(60, 300, len(start)),
-        start + rng.random(len(start)) * mean_gap,
-    ).astype(np.int64)
-    rows_out, days_out, first_out = [], [], []
+    cycle = _cycle(rng, register)
+    day = _first_inspection_days(rng, register, cycle)
+    rows_out, days_out = [], []
     active = np.flatnonzero(day < end)
-    first = new.copy()
     while len(active):
         rows_out.append(active)
         days_out.append(weekday(day[active]))
-        first_out.append(first[active])
-        first[active] = False
-        gap = mean_gap[active] * rng.gamma(8.0, 1 / 8.0, len(active))
-        day[active] += np.clip(gap, MIN_GAP_DAYS, MAX_GAP_YEARS * 365.25).astype(np.int64)
+        day[active] = cycle.next_days(rng, active, day[active])
         active = active[day[active] < end[active]]
-    rows, days, is_first = np.concatenate(rows_out), np.concatenate(days_out), np.concatenate(first_out)
-    pause = (days >= to_day(cal.COVID_PAUSE[0])) & (days <= to_day(cal.COVID_PAUSE[1]))
+    rows, days = np.concatenate(rows_out), np.concatenate(days_out)
+    is_first = np.zeros(len(rows), dtype=bool)  # the first round holds each new service's first inspection
+    is_first[: len(rows_out[0])] = register.registered[rows_out[0]] >= to_day(cal.EVENTS_START)
     kept = np.array([cal.COVID_KEPT.get(c, 0.1) for c in cal.GROUP_CARE_SERVICE])[register.group[rows]]
-    keep = (
-        (~pause | (rng.random(len(rows)) < kept)) & (days < end[rows]) & (days >= register.registered[rows])
-    )
+    held = ~_in_pause(days) | is_first | (rng.random(len(rows)) < kept)
+    keep = held & (days < end[rows]) & (days >= start[rows])
     order = np.lexsort((days[keep], rows[keep]))
-    return rows[keep][order], days[keep][order], is_first[keep][order]
+    return rows[keep][order], days[keep][order]
+
+
+def _in_pause(days: np.ndarray) -> np.ndarray:
+    return (days >= to_day(cal.COVID_PAUSE[0])) & (days <= to_day(cal.COVID_PAUSE[1]))
 
 
 def _graded_key_questions(register: Register) -> np.ndarray:
@@ -87,24 +129,49 @@ def _graded_key_questions(register: Register) -> np.ndarray:
     )
     allowed = by_group[register.group]
     allowed[:, questions.index("KQ_Staff_Team")] &= register.staff_team
+    allowed[:, questions.index("KQ_Setting")] |= register.building_based
     return allowed
 
 
-def simulate_inspections(seed: int, register: Register, until: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The inspections table and the gradings table."""
+@dataclass(frozen=True)
+class Inspected:
+    """The inspections and gradings tables, with what the extracts need to know beside them."""
+
+    inspections: pd.DataFrame
+    recorded: np.ndarray  # day numbers: each inspection is recorded when its report is published
+    gradings: pd.DataFrame
+    grading_rows: np.ndarray  # each grading's service row; gradings are in order of service, then date
+
+
+def _publication_days(rng: np.random.Generator, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The weekday each inspection's report (and grades) is published: for each service (rows in order),
+    after the report of its previous inspection, so no two gradings of a service share a date."""
+    low, median, spread, high = cal.PUBLICATION_LAG_DAYS
+    lag = np.clip(median * np.exp(spread * rng.standard_normal(len(days))), low, high).astype(np.int64)
+    published = weekday(days + lag)
+    # Strictly increasing within a service: a[i] = max(p[i], a[i-1] + 1), i.e. a - i is the running maximum
+    # of p - i; each service's values are lifted by its row number times a stride, so maxima never carry over.
+    position = np.arange(len(days))
+    shifted = published - position + len(days)
+    stride = int(shifted.max(initial=0)) + 1
+    lifted = np.maximum.accumulate(rows.astype(np.int64) * stride + shifted)
+    return lifted - rows.astype(np.int64) * stride + position - len(days)
+
+
+def simulate_inspections(seed: int, register: Register, until: int) -> Inspected:
+    """The inspections table and the gradings table, as far as their reports are published by `until`."""
     rng = stream(seed, "inspections")
     questions = load_dictionary().key_questions
-    rows, days, is_first = _inspection_days(rng, register, until)
+    rows, days = _inspection_days(rng, register, until)
+    published = _publication_days(rng, rows, days)
+    reported = published <= until
+    rows, days, published = rows[reported], days[reported], published[reported]
     n = len(rows)
     level = register.quality[rows] + rng.normal(0, cal.VISIT_SD, n)
     base = _rates(register, "requirements")[rows]
     logit = np.log(base / (1 - base)) + 1.5 * (TYPICAL_QUALITY - level)
     requirements = rng.random(n) < 1 / (1 + np.exp(-logit))
-    in_pause = (days >= to_day(cal.COVID_PAUSE[0])) & (days <= to_day(cal.COVID_PAUSE[1]))
-    graded_share = np.where(
-        in_pause, cal.COVID_GRADED_SHARE, np.where(is_first, cal.FIRST_GRADED_SHARE, cal.GRADED_SHARE)
-    )
-    graded = rng.random(n) < graded_share
+    graded = rng.random(n) < cal.GRADED_SHARE
     cs_number = pa.array(register.services["CSNumber"].array)
     inspections = pd.DataFrame(
         {
@@ -123,37 +190,43 @@ def simulate_inspections(seed: int, register: Register, until: int) -> tuple[pd.
     available = allowed.sum(axis=1)
     full = first_grading | (rng.random(m) < cal.FULL_GRADING_SHARE)
     wanted = np.where(full, available, np.minimum(rng.choice([2, 3], m), available))
-    priority = np.where(allowed, rng.random((m, len(questions))), np.inf)
-    rank = priority.argsort(axis=1).argsort(axis=1)
-    chosen = allowed & (rank < wanted[:, None])
-    grades = np.clip(
-        np.round(g_level[:, None] + rng.normal(0, cal.KEY_QUESTION_SD, (m, len(questions)))), 1, 6
-    )
-    low, median, high = cal.PUBLICATION_LAG_DAYS
-    lag = np.clip(median * np.exp(0.4 * rng.standard_normal(m)), low, high).astype(np.int64)
-    published = weekday(g_days + lag)
-    kept = published <= until
+    priority = np.where(allowed, rng.random((m, len(questions)), dtype=np.float32), np.float32(2))
+    cutoff = np.sort(priority, axis=1)[np.arange(m), np.maximum(wanted - 1, 0)]
+    chosen = allowed & (priority <= cutoff[:, None])
+    noise = rng.standard_normal((m, len(questions)), dtype=np.float32) * np.float32(cal.KEY_QUESTION_SD)
+    grades = np.clip(np.round(g_level[:, None].astype(np.float32) + noise), 1, 6).astype(np.int8)
     gradings = pd.DataFrame(
         {
-            "CSNumber": pd.Series(cs_number.take(pa.array(g_rows[kept])), dtype="str"),
-            "Inspection_Date": as_datetime(g_days[kept]),
-            "Publication_Date": as_datetime(published[kept]),
+            "CSNumber": pd.Series(cs_number.take(pa.array(g_rows)), dtype="str"),
+            "Inspection_Date": as_datetime(g_days),
+            "Publication_Date": as_datetime(published[graded]),
         }
     )
     for k, question in enumerate(questions):
-        gradings[question] = pd.arrays.IntegerArray(grades[kept, k].astype(np.int64), ~chosen[kept, k])
-    return inspections, gradings
+        gradings[question] = pd.arrays.IntegerArray(grades[:, k].astype(np.int64), ~chosen[:, k])
+    return Inspected(inspections, published, gradings, g_rows)
+
+
+def poisson_days(
+    rng: np.random.Generator, start: np.ndarray, end: np.ndarray, per_year: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, day) of Poisson events at each row's yearly rate, uniform over its window [start, end),
+    in date order."""
+    exposure = np.maximum(end - start, 0)
+    counts = rng.poisson(per_year * exposure / 365.25)
+    rows = np.repeat(np.arange(len(start)), counts)
+    days = start[rows] + (rng.random(len(rows)) * exposure[rows]).astype(np.int64)
+    order = np.lexsort((rows, days))
+    return rows[order], days[order]
 
 
 def _occurrences(
     rng: np.random.Generator, register: Register, until: int, per_year: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson events at the given yearly rate per service, uniform over each service's window."""
+    """Poisson events at the given yearly rate per service, on weekdays within each service's window."""
     start, end = _window(register, until)
-    exposure = np.maximum(end - start, 0)
-    counts = rng.poisson(per_year * exposure / 365.25)
-    rows = np.repeat(np.arange(len(start)), counts)
-    days = weekday(start[rows] + (rng.random(len(rows)) * exposure[rows]).astype(np.int64))
+    rows, days = poisson_days(rng, start, end, per_year)
+    days = weekday(days)
     inside = (days >= start[rows]) & (days < end[rows])
     rows, days = rows[inside], days[inside]
     order = np.lexsort((rows, days))

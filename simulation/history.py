@@ -1,9 +1,10 @@
 """A deterministic simulator of the regulator's register and of the monthly extracts its system lands.
 
-simulate_history() builds the full truth once (every CS number since April 2002, and inspections,
-gradings, complaints and enforcements since the current framework); extract_tables() cuts what the
-operational system knew on an extract date; render_extract() writes it as the CSV files that land,
-optionally with the real exports' mess. Same seed and scale, same bytes.
+simulate_history() builds the full truth once, to a fixed horizon (every CS number since April 2002, with
+inspections, gradings, complaints, enforcements and changes of detail since April 2008), so one seed and
+scale make one register whatever extract dates are asked for; extract_tables() cuts what the operational
+system knew on an extract date; render_extract() writes it as the CSV files that land, optionally with the
+real exports' mess. Same seed and scale, same bytes.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from carestats.errors import BadInputError
+from simulation import calibration as cal
+from simulation.changes import Changes, as_known_on, simulate_grade_slips, simulate_service_changes
 from simulation.events import simulate_complaints, simulate_enforcements, simulate_inspections
 from simulation.register import simulate_register, to_day
 from simulation.render import render_tables
@@ -20,46 +25,64 @@ from simulation.render import render_tables
 
 @dataclass(frozen=True)
 class RegisterHistory:
-    """The full truth; every DataFrame has the data dictionary's register_extract columns."""
+    """The full truth; every DataFrame has the data dictionary's register_extract columns.
+
+    Services are as registered; service_changes hold their later values, grading_changes the grades slips
+    make wrong for a month. The operational system learns of a registration a few days after it
+    (service_recorded) and of an inspection when its report is published (inspection_recorded).
+    """
 
     services: pd.DataFrame
     gradings: pd.DataFrame
     inspections: pd.DataFrame
     complaints: pd.DataFrame
     enforcements: pd.DataFrame
+    service_recorded: np.ndarray  # day numbers, one per services row
+    inspection_recorded: np.ndarray  # day numbers, one per inspections row
+    service_changes: tuple[Changes, ...]
+    grading_changes: tuple[Changes, ...]
 
 
-def simulate_history(
-    seed: int = 2025, scale: float = 1.0, until: dt.date = dt.date(2026, 10, 31)
-) -> RegisterHistory:
-    """The register's history up to `until`; scale 1.0 is Scotland (about 10,700 services in 2025)."""
+def simulate_history(seed: int = 2025, scale: float = 1.0) -> RegisterHistory:
+    """The register's history to calibration.HORIZON, whatever extracts are wanted from it; scale 1.0 is
+    Scotland (about 10,700 services in 2025)."""
     if scale <= 0:
         raise ValueError("scale must be positive")
-    last = to_day(until)
+    last = to_day(cal.HORIZON)
     register = simulate_register(seed, scale, last)
-    inspections, gradings = simulate_inspections(seed, register, last)
+    inspected = simulate_inspections(seed, register, last)
     return RegisterHistory(
         services=register.services,
-        gradings=gradings,
-        inspections=inspections,
+        gradings=inspected.gradings,
+        inspections=inspected.inspections,
         complaints=simulate_complaints(seed, register, last),
         enforcements=simulate_enforcements(seed, register, last),
+        service_recorded=register.recorded,
+        inspection_recorded=inspected.recorded,
+        service_changes=simulate_service_changes(seed, scale, register, last),
+        grading_changes=simulate_grade_slips(seed, scale, register, inspected, last),
     )
 
 
 def extract_tables(history: RegisterHistory, extract_date: dt.date) -> dict[str, pd.DataFrame]:
-    """The register as exported on `extract_date`: nothing dated after it is known yet."""
-    day = pd.Timestamp(extract_date)
-    services = history.services[history.services["Date_Registered"] <= day]
-    services["Date_Cancelled"] = services["Date_Cancelled"].where(services["Date_Cancelled"] <= day)
+    """The register as exported on `extract_date`: what the system had recorded by then, each value as
+    known that day."""
+    if extract_date > cal.HORIZON:
+        raise BadInputError(f"the simulated history ends on {cal.HORIZON}: no extract for {extract_date}")
+    day, stamp = to_day(extract_date), pd.Timestamp(extract_date)
+    services = as_known_on(
+        history.services[history.service_recorded <= day], history.service_changes, day
+    ).reset_index(drop=True)
+    services["Date_Cancelled"] = services["Date_Cancelled"].where(services["Date_Cancelled"] <= stamp)
+    gradings = history.gradings[history.gradings["Publication_Date"] <= stamp]
 
     def upto(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        return frame[frame[column] <= day].reset_index(drop=True)
+        return frame[frame[column] <= stamp].reset_index(drop=True)
 
     return {
-        "services": services.reset_index(drop=True),
-        "gradings": upto(history.gradings, "Publication_Date"),
-        "inspections": upto(history.inspections, "Inspection_Date"),
+        "services": services,
+        "gradings": as_known_on(gradings, history.grading_changes, day).reset_index(drop=True),
+        "inspections": history.inspections[history.inspection_recorded <= day].reset_index(drop=True),
         "complaints": upto(history.complaints, "Upheld_Date"),
         "enforcements": upto(history.enforcements, "Issued_Date"),
     }

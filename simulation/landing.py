@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from carestats.errors import BadInputError
 from simulation.history import extract_tables, month_end_extract_dates, render_extract, simulate_history
 from tasks.shared.lake import open_lake, sha256_hex
 from tasks.shared.lake_map import RegisterExtract
@@ -19,6 +20,25 @@ class LandedExtracts:
     extracts: dict[str, dict[str, str]]
 
 
+def extract_dates(until: dt.date, months: int, today: dt.date) -> list[dt.date]:
+    """The day each of the `months` extracts up to the month end `until` is taken, oldest first.
+
+    An extract is taken a few days after its month end, but never after today: nobody can land an extract
+    from the future. It must still be taken after its month end (the product refuses an extract taken on
+    the edition date), so a month that ends today has no extract yet.
+    """
+    dates = []
+    for month_end, planned in month_end_extract_dates(until, months):
+        taken = min(planned, today)
+        if taken <= month_end:
+            raise BadInputError(
+                f"no extract can be taken yet for the month ending {month_end}: "
+                f"an extract is dated after its month end and not after today ({today})"
+            )
+        dates.append(taken)
+    return dates
+
+
 def write_register_extracts(
     lake_location: str,
     until: dt.date,
@@ -27,18 +47,21 @@ def write_register_extracts(
     seed: int = 2025,
     scale: float = 1.0,
     messy: bool = True,
+    today: dt.date | None = None,
 ) -> LandedExtracts:
     """An extract a few days after each of the `months` month ends up to `until`, from one simulated history.
 
-    The same seed and scale write the same bytes; messy files carry the real exports' BOMs, encodings,
-    line endings and spellings.
+    The same seed and scale write the same bytes, and extracts for any `until` agree on what they share;
+    none is dated after `today` (default: the real today). Messy files carry the real exports' BOMs,
+    encodings, line endings and spellings.
     """
     if not 0 < scale <= 100:
         raise ValueError("scale must be above 0 and at most 100")
+    dates = extract_dates(until, months, today or dt.date.today())
     lake = open_lake(lake_location)
-    history = simulate_history(seed=seed, scale=scale, until=until + dt.timedelta(days=31))
+    history = simulate_history(seed=seed, scale=scale)
     written: dict[str, dict[str, str]] = {}
-    for _, extract_date in month_end_extract_dates(until, months):
+    for extract_date in dates:
         place = RegisterExtract(extract_date)
         files = render_extract(extract_tables(history, extract_date), extract_date, seed=seed, messy=messy)
         for name, data in files.items():

@@ -7,6 +7,7 @@ under a new one, so a lineage can hold several.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zlib
 from dataclasses import dataclass
@@ -74,19 +75,26 @@ def as_datetime(days: np.ndarray) -> pd.Series:
 class Register:
     """The services table plus what the event simulation needs per service row."""
 
-    services: pd.DataFrame
+    services: pd.DataFrame  # each CS number as registered: later changes are simulated in simulation.changes
     group: np.ndarray  # index into calibration.GROUPS
     registered: np.ndarray  # day numbers
     closed: np.ndarray  # day numbers; OPEN while still registered at the end of the history
+    recorded: np.ndarray  # day numbers: when the operational system recorded the registration
     quality: np.ndarray  # latent quality of the lineage (grades centre on it)
     staff_team: np.ndarray  # graded on staff team (childminders only when they have assistants)
+    building_based: np.ndarray  # care at home with a building base: graded on its setting too
+    new_name: pa.Array  # the name the service takes if it is renamed
 
 
-def _lineage_starts(rng: np.random.Generator, group: cal.Group, scale: float, until: int) -> np.ndarray:
-    """Registration days of a group's lineages: founding cohorts, then a steady monthly flow.
+def _lineage_starts(
+    rng: np.random.Generator, group: cal.Group, scale: float, until: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Registration days of a group's lineages, in order: founding cohorts (established services, flagged
+    True), then a monthly flow.
 
     Sizes are solved so that the expected number still registered on CALIBRATION_DATE is the group's real
-    count times `scale`, with each cohort's share as in the real register.
+    count times `scale`, with each cohort's share as in the real register; the flow falls by the group's
+    decline each year.
     """
     target_day = to_day(cal.CALIBRATION_DATE)
     target = group.current * scale
@@ -101,21 +109,28 @@ def _lineage_starts(rng: np.random.Generator, group: cal.Group, scale: float, un
     squeeze = min(1.0, MAX_FOUNDED_SHARE / founded) if founded else 1.0
     parts = []
     for days, share in windows:
-        count = rng.poisson(share * squeeze * target / group.lifetime.survival(target_day - days).mean())
-        parts.append(days[rng.integers(0, len(days), count)])
+        survival = group.lifetime.established.survival(target_day - days).mean()
+        parts.append(days[rng.integers(0, len(days), rng.poisson(share * squeeze * target / survival))])
+    founders = sum(len(part) for part in parts)
     founded *= squeeze
-    first_day = month_day(group.start)
-    survivors_per_daily_registration = group.lifetime.survival(
-        target_day - np.arange(first_day, target_day + 1)
-    ).sum()
+    ages = target_day - np.arange(month_day(group.start), target_day + 1)
+    survivors_per_daily_registration = (group.lifetime.survival(ages) * _trend(group, ages)).sum()
     per_day = (1 - founded) * target / survivors_per_daily_registration
     starts = month_starts(group.start, until)
     lengths = np.append(starts[1:], until + 1) - starts
-    counts = rng.poisson(per_day * lengths)
+    counts = rng.poisson(per_day * lengths * _trend(group, target_day - starts - lengths / 2))
     offsets = (rng.random(counts.sum()) * np.repeat(lengths, counts)).astype(np.int64)
     parts.append(np.repeat(starts, counts) + offsets)
     days = np.concatenate(parts)
-    return np.sort(days[days <= until])
+    established = np.arange(len(days)) < founders
+    order = np.argsort(days, kind="stable")
+    kept = order[days[order] <= until]
+    return days[kept], established[kept]
+
+
+def _trend(group: cal.Group, days_before_calibration: np.ndarray) -> np.ndarray:
+    """Registrations per day relative to those on CALIBRATION_DATE, `days_before_calibration` earlier."""
+    return np.exp(group.decline * days_before_calibration / 365.25)
 
 
 @dataclass(frozen=True)
@@ -129,16 +144,22 @@ class Lineages:
 
 def _lineages(seed: int, scale: float, until: int) -> Lineages:
     rng = stream(seed, "lineages")
-    groups, starts = [], []
+    groups, starts, founding = [], [], []
     for index, group in enumerate(cal.GROUPS):
-        days = _lineage_starts(rng, group, scale, until)
+        days, established = _lineage_starts(rng, group, scale, until)
         groups.append(np.full(len(days), index, dtype=np.int16))
         starts.append(days)
-    group, registered = np.concatenate(groups), np.concatenate(starts)
+        founding.append(established)
+    group, registered, established = np.concatenate(groups), np.concatenate(starts), np.concatenate(founding)
     closed = registered.copy()
     for index, spec in enumerate(cal.GROUPS):
         rows = np.flatnonzero(group == index)
-        closed[rows] += spec.lifetime.sample_days(rng, len(rows))
+        lifetime = np.where(
+            established[rows],
+            spec.lifetime.established.sample_days(rng, len(rows)),
+            spec.lifetime.sample_days(rng, len(rows)),
+        )
+        closed[rows] += lifetime
     closed[closed > until] = OPEN
     return Lineages(group, registered, closed)
 
@@ -205,6 +226,15 @@ def _registration_numbers(rng: np.random.Generator, days: np.ndarray, prefix: st
     numbers = np.empty(n, dtype=np.int64)
     numbers[order] = total - (total[first_of_year] - gaps[first_of_year])[block]
     return nm.cat(prefix, pc.cast(pa.array(years), nm.STRING), nm.padded(numbers, 6))
+
+
+def inward_codes(rng: np.random.Generator, n: int) -> pa.Array:
+    """The inward part of n postcodes, a sector digit and two letters ("4HT"), for registrations and moves."""
+    return nm.cat(
+        pc.cast(pa.array(rng.integers(1, 10, n)), nm.STRING),
+        nm.pick(rng, POSTCODE_LETTERS, n),
+        nm.pick(rng, POSTCODE_LETTERS, n),
+    )
 
 
 def _councils(rng: np.random.Generator, group: np.ndarray) -> np.ndarray:
@@ -433,10 +463,33 @@ class Attributes:
     provider: np.ndarray  # provider key per lineage
     quality: np.ndarray
     staff_team: np.ndarray
+    building_based: np.ndarray
+    new_name: pa.Array
 
 
-def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
-    """Where each lineage is, who runs it, what it is called, how big it is and how good."""
+def _service_names(rng: np.random.Generator, care_service: np.ndarray, context: nm.Context) -> pa.Array:
+    """A name per lineage, from its care service's templates."""
+    kinds = sorted(set(cal.GROUP_CARE_SERVICE))
+    return nm.build(
+        nm.by_code(
+            np.searchsorted(kinds, care_service), [nm.service_names(rng, kind, context) for kind in kinds]
+        ),
+        len(care_service),
+    )
+
+
+def _building_based(rng: np.random.Generator, subtype: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Care at home services with a building base; each gets registered places if it had none (in place)."""
+    based = (subtype == "Care at Home") & (rng.random(len(subtype)) < cal.BUILDING_BASED_CARE_AT_HOME)
+    unplaced = np.flatnonzero(based & np.isnan(places))
+    spread = next(g.places for g in cal.GROUPS if g.subtype == "Care at Home")
+    places[unplaced] = _sizes(rng, dataclasses.replace(spread, blank=0.0), len(unplaced))
+    return based
+
+
+def _attributes(rng: np.random.Generator, renames: np.random.Generator, group: np.ndarray) -> Attributes:
+    """Where each lineage is, who runs it, what it is called (and would be renamed to), how big it is and
+    how good."""
     dictionary = load_dictionary()
     geo = geography()
     towns = geo.towns
@@ -456,6 +509,7 @@ def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
         sector[rows] = rng.choice(len(sectors), len(rows), p=weights / weights.sum())
         places[rows] = _sizes(rng, spec.places, len(rows))
         staff[rows] = _sizes(rng, spec.staff, len(rows))
+    building_based = _building_based(rng, subtype, places)
     council = _councils(rng, group)
     public_sectors = [sectors.index("Local Authority"), sectors.index("Health Board")]
     sector[(council == geo.councils.index(OUTSIDE_SCOTLAND)) & np.isin(sector, public_sectors)] = (
@@ -470,13 +524,7 @@ def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
         [d for ds in towns.districts for d in ds],
         first_district[town] + (rng.random(n) * district_counts[town]).astype(np.int64),
     )
-    postcode = nm.cat(
-        district,
-        " ",
-        pc.cast(pa.array(rng.integers(1, 10, n)), nm.STRING),
-        nm.pick(rng, POSTCODE_LETTERS, n),
-        nm.pick(rng, POSTCODE_LETTERS, n),
-    )
+    postcode = nm.cat(district, " ", inward_codes(rng, n))
     zoned = towns.datazone_count[town] > 0
     zone = np.minimum(
         towns.datazone_start[town] + (rng.random(n) * towns.datazone_count[town]).astype(np.int64),
@@ -500,13 +548,11 @@ def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
         subtype=subtype,
         kids=nm.cat(nm.pick(rng, nm.KIDS_ADJECTIVES, n), " ", nm.pick(rng, nm.KIDS_NOUNS, n)),
     )
-    service_kinds = sorted(set(cal.GROUP_CARE_SERVICE))
-    service_name = nm.build(
-        nm.by_code(
-            np.searchsorted(service_kinds, care_service),
-            [nm.service_names(rng, kind, context) for kind in service_kinds],
-        ),
-        n,
+    service_name = _service_names(rng, care_service, context)
+    renamed = dataclasses.replace(
+        context,
+        place=nm.pick(renames, nm.PLACES, n),
+        kids=nm.cat(nm.pick(renames, nm.KIDS_ADJECTIVES, n), " ", nm.pick(renames, nm.KIDS_NOUNS, n)),
     )
 
     contacts = _contacts(
@@ -565,7 +611,14 @@ def _attributes(rng: np.random.Generator, group: np.ndarray) -> Attributes:
         "Care_Home_All_Areas_of_Provision": all_areas,
         "PublicList": nm.labels(["No", "Yes"], rng.random(n) < 0.99),
     }
-    return Attributes(lineage_columns, providers.key, _quality(rng, n), ~childminder | assistants)
+    return Attributes(
+        lineage_columns,
+        providers.key,
+        _quality(rng, n),
+        ~childminder | assistants,
+        building_based,
+        _service_names(renames, care_service, renamed),
+    )
 
 
 def simulate_register(seed: int, scale: float, until: int) -> Register:
@@ -574,7 +627,7 @@ def simulate_register(seed: int, scale: float, until: int) -> Register:
     lineages = _lineages(seed, scale, until)
     segments = _segments(seed, lineages, until)
     group = lineages.group
-    attributes = _attributes(stream(seed, "attributes"), group)
+    attributes = _attributes(stream(seed, "attributes"), stream(seed, "renames"), group)
     lineage_columns = attributes.columns
 
     # Per CS number: its own number, dates and status; lineage columns are repeated for each.
@@ -609,13 +662,19 @@ def simulate_register(seed: int, scale: float, until: int) -> Register:
             columns[name] = values
         else:
             columns[name] = pd.Series(values, dtype="str")
+    recording_days = np.floor(
+        stream(seed, "recording").exponential(cal.REGISTRATION_RECORDING_DAYS, len(order))
+    )
     return Register(
         pd.DataFrame(columns),
         group[lineage],
         registered,
         closed,
+        registered + recording_days.astype(np.int64),
         attributes.quality[lineage],
         attributes.staff_team[lineage],
+        attributes.building_based[lineage],
+        attributes.new_name.take(take),
     )
 
 

@@ -21,6 +21,7 @@ from simulation.history import (
 )
 
 AS_AT = pd.Timestamp("2025-08-31")
+EXTRACT_DAY = dt.date(2025, 9, 5)  # the extract the edition as at AS_AT is built from
 DICTIONARY = load_dictionary()
 
 # Datastore counts at 31 Aug 2025 (domain notes, section 2).
@@ -54,13 +55,9 @@ REAL_SECTORS = {
 
 
 @pytest.fixture(scope="module")
-def history() -> RegisterHistory:
-    return simulate_history(seed=2025, scale=1.0)
-
-
-@pytest.fixture(scope="module")
 def current(history: RegisterHistory) -> pd.DataFrame:
-    return registered_on(history.services, AS_AT)
+    """The services of the edition as at AS_AT, as the extract after it knows them."""
+    return registered_on(extract_tables(history, EXTRACT_DAY)["services"], AS_AT)
 
 
 def registered_on(services: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
@@ -227,13 +224,14 @@ def test_founding_cohort_steady_flow_and_turnover(history: RegisterHistory, curr
     assert services["Date_Registered"].min() == pd.Timestamp("2002-04-01")
     assert (current["Date_Registered"] == pd.Timestamp("2002-04-01")).sum() == pytest.approx(2800, rel=0.12)
     year_before = len(registered_on(services, AS_AT - pd.DateOffset(years=1)))
-    assert len(current) == pytest.approx(year_before, rel=0.04)  # roughly stable recently
+    assert len(current) == pytest.approx(year_before, rel=0.04)  # shrinking slowly (1.8% a year)
     recent = services[services["Date_Registered"].dt.year == 2012]
     monthly = recent["Date_Registered"].dt.month.value_counts()
     assert len(monthly) == 12 and monthly.min() > 0.5 * monthly.max()  # registrations every month
     cohort = services[services["Date_Registered"].dt.year.between(2012, 2016)]
     gone = (cohort["Date_Cancelled"] <= AS_AT).groupby(cohort["CareService"]).mean()
-    assert gone["Child Minding"] > gone["Day Care of Children"] > gone["Care Home Service"]
+    # Childminders turn over fastest; day care (mostly council nursery classes) is the steadiest.
+    assert gone["Child Minding"] > gone["Care Home Service"] > gone["Day Care of Children"]
     assert (
         services["Date_Cancelled"].isna() | (services["Date_Cancelled"] > services["Date_Registered"])
     ).all()
@@ -264,7 +262,12 @@ def test_gradings_grade_only_the_dictionary_key_questions(history: RegisterHisto
         [gradings["CareService"], gradings["Subtype"].fillna("")]
     ):
         allowed = DICTIONARY.graded_key_questions(care_service, subtype or None)
+        if subtype == "Care at Home":  # those with a building base are graded on their setting too
+            allowed = [*allowed, "KQ_Setting"]
         assert not rows.drop(columns=allowed).any().any(), (care_service, subtype)
+    at_home = gradings["Subtype"] == "Care at Home"
+    with_setting = gradings.loc[at_home & graded["KQ_Setting"], "CSNumber"].nunique()
+    assert with_setting / gradings.loc[at_home, "CSNumber"].nunique() == pytest.approx(0.06, abs=0.02)
     assert graded.sum(axis=1).min() >= 1
     assert graded.sum(axis=1).isin([2, 3]).mean() > 0.3  # later inspections often grade only two or three
     childminders = graded[gradings["CareService"] == "Child Minding"]["KQ_Staff_Team"]
@@ -273,8 +276,9 @@ def test_gradings_grade_only_the_dictionary_key_questions(history: RegisterHisto
     assert grades.between(1, 6).all() and grades.mean() == pytest.approx(4.5, abs=0.3)
     assert grades.isin([4, 5]).mean() > 0.75
     lag = (gradings["Publication_Date"] - gradings["Inspection_Date"]).dt.days
-    assert lag.between(7, 101).all() and lag.median() == pytest.approx(30, abs=10)
-    assert gradings["Inspection_Date"].min() >= pd.Timestamp("2018-04-01")
+    assert lag.between(7, 191).all() and lag.median() == pytest.approx(33, abs=5)
+    assert lag.quantile(0.95) == pytest.approx(91, abs=20)  # the real edition's latest gradings
+    assert gradings["Inspection_Date"].min() >= pd.Timestamp("2008-04-01")
     assert not gradings.duplicated(["CSNumber", "Publication_Date"]).any()
 
 
@@ -286,7 +290,7 @@ def test_inspections_requirements_complaints_and_enforcements(history: RegisterH
     assert not inspections.duplicated(["CSNumber", "Inspection_Date"]).any()
     assert (inspections["Inspection_Date"] >= inspections["Date_Registered"]).all()
     assert not (inspections["Inspection_Date"] >= inspections["Date_Cancelled"]).any()
-    assert len(history.gradings) / len(inspections) == pytest.approx(0.65, abs=0.06)
+    assert len(history.gradings) / len(inspections) == pytest.approx(0.988, abs=0.005)  # nearly all graded
     requirements = inspections["Requirements_Made"].eq("Yes")
     assert requirements.mean() == pytest.approx(0.2, abs=0.05)
     by_type = requirements.groupby(inspections["CareService"]).mean()
@@ -327,7 +331,8 @@ def test_extract_knows_nothing_after_its_date(history: RegisterHistory) -> None:
     truth = history.services.set_index("CSNumber").loc[services["CSNumber"], "Date_Cancelled"]
     later = (truth > stamp).to_numpy()
     assert later.sum() > 100 and services.loc[later, "Date_Cancelled"].isna().all()  # not yet known
-    assert len(services) == (history.services["Date_Registered"] <= stamp).sum()
+    registered = (history.services["Date_Registered"] <= stamp).sum()
+    assert 0 < registered - len(services) < 15  # the last few days' registrations are not recorded yet
     for table, column in (
         ("gradings", "Publication_Date"),
         ("inspections", "Inspection_Date"),
@@ -335,8 +340,11 @@ def test_extract_knows_nothing_after_its_date(history: RegisterHistory) -> None:
         ("enforcements", "Issued_Date"),
     ):
         assert (tables[table][column] <= stamp).all(), table
-        assert len(tables[table]) == (getattr(history, table)[column] <= stamp).sum(), table
         assert tables[table]["CSNumber"].isin(services["CSNumber"]).all(), table
+        if table != "inspections":
+            assert len(tables[table]) == (getattr(history, table)[column] <= stamp).sum(), table
+    held = (history.inspections["Inspection_Date"] <= stamp).sum()
+    assert 0 < held - len(tables["inspections"]) < 600  # an inspection is recorded when its report is out
 
 
 def test_month_end_extract_dates() -> None:
@@ -425,7 +433,5 @@ def test_tiny_scale_works() -> None:
     assert 60 <= len(current) <= 160
     day = dt.date(2026, 1, 5)
     files = render_extract(extract_tables(history, day), day, seed=3)
-    assert (
-        len(read(files["services.csv"])) == (history.services["Date_Registered"] <= pd.Timestamp(day)).sum()
-    )
+    assert len(read(files["services.csv"])) == len(extract_tables(history, day)["services"])
     assert np.isin(["services.csv", "enforcements.csv"], list(files)).all()
