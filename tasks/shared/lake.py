@@ -24,6 +24,8 @@ from carestats.settings import get_settings
 from tasks.shared.lake_map import MANIFEST
 
 STREAM_CHUNK = 1 << 24
+STAGING = ".staging"  # beside a publication's folder: files being uploaded, hidden from readers
+SUPERSEDED = ".superseded"  # beside a publication's folder: <name>/<stamp>/ holds each replaced version
 
 
 def sha256_hex(data: bytes) -> str:
@@ -109,6 +111,11 @@ def _superseded_stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
+def _manifest_last(names: list[str]) -> list[str]:
+    """File names in order, the manifest moved to the end: readers take its presence as "complete"."""
+    return sorted(names, key=lambda name: (name == MANIFEST, name))
+
+
 class LocalLake:
     """A folder on disk. Publication stages a sibling folder and swaps it in with one rename."""
 
@@ -169,7 +176,7 @@ class LocalLake:
         if _same_local_folder(target, files):
             return PublishOutcome(self.uri(prefix), changed=False)
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.parent / f".staging-{target.name}-{uuid.uuid4().hex}"
+        staging = target.parent / f"{STAGING}-{target.name}-{uuid.uuid4().hex}"
         staging.mkdir()
         try:
             for name, data in sorted(files.items()):
@@ -183,7 +190,7 @@ class LocalLake:
                 os.rename(staging, target)
                 return PublishOutcome(self.uri(prefix), changed=True)
             _exchange(staging, target)  # staging now holds what readers saw before
-            superseded = target.parent / ".superseded" / target.name / _superseded_stamp()
+            superseded = target.parent / SUPERSEDED / target.name / _superseded_stamp()
             superseded.parent.mkdir(parents=True, exist_ok=True)
             os.rename(staging, superseded)
             return PublishOutcome(self.uri(prefix), changed=True, superseded=str(superseded))
@@ -308,40 +315,89 @@ class S3Lake:
         return sorted(f for f in folders if not f.startswith("."))
 
     def publish_folder(self, prefix: str, files: dict[str, bytes]) -> PublishOutcome:
-        """Uploaded to a hidden staging prefix, copied into place server-side with the manifest last, and
-        files the new publication lacks deleted.
+        """Uploaded to a hidden staging prefix (the slow part, where failures happen), then swapped in
+        server-side: the replaced files are copied to .superseded/<name>/<stamp>/, the live manifest is
+        removed (readers now see no edition rather than half of one), files the new publication lacks are
+        deleted, and the new files are copied into place with the manifest last. A failure during the swap
+        puts the replaced files back.
         """
         prefix = prefix.rstrip("/")
         if self._same_published(prefix, files):
             return PublishOutcome(self.uri(prefix), changed=False)
         parent, _, name = prefix.rpartition("/")
-        staging = (
-            f"{parent}/.staging/{name}-{uuid.uuid4().hex}"
-            if parent
-            else f".staging/{name}-{uuid.uuid4().hex}"
-        )
+        beside = f"{parent}/" if parent else ""
+        staging = f"{beside}{STAGING}/{name}-{uuid.uuid4().hex}"
+        replaced = [key[len(prefix) + 1 :] for key in self.list_keys(prefix)]
+        superseded = f"{beside}{SUPERSEDED}/{name}/{_superseded_stamp()}" if replaced else None
         try:
             for file_name, data in sorted(files.items()):
                 self.write_bytes(f"{staging}/{file_name}", data)
-            old = set(self.list_keys(prefix))
-            last = [MANIFEST] if MANIFEST in files else []
-            for file_name in [f for f in sorted(files) if f not in last] + last:
-                self.client.copy_object(
-                    Bucket=self.bucket,
-                    Key=self._key(f"{prefix}/{file_name}"),
-                    CopySource={"Bucket": self.bucket, "Key": self._key(f"{staging}/{file_name}")},
-                    **self.put_extra,
-                )
-            for stale in sorted(old - {f"{prefix}/{f}" for f in files}):
-                self.client.delete_object(Bucket=self.bucket, Key=self._key(stale))
-            return PublishOutcome(self.uri(prefix), changed=True, superseded=None)
+            if superseded:
+                self._keep_superseded(prefix, superseded, replaced)
+            self._swap_in(prefix, staging, list(files), replaced, superseded)
         finally:
-            self.delete_folder(staging)  # staging is hidden from list_keys
+            self.delete_folder(staging)
+        kept = self.uri(superseded) if superseded else None
+        return PublishOutcome(self.uri(prefix), changed=True, superseded=kept)
+
+    def _copy(self, source: str, target: str) -> None:
+        """A server-side copy, encrypted as the settings say (a copy does not inherit its source's SSE)."""
+        self.client.copy_object(
+            Bucket=self.bucket,
+            Key=self._key(target),
+            CopySource={"Bucket": self.bucket, "Key": self._key(source)},
+            **self.put_extra,
+        )
+
+    def _delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def _keep_superseded(self, prefix: str, superseded: str, replaced: list[str]) -> None:
+        """Copy the folder about to be replaced aside whole, or leave no partial copy behind."""
+        try:
+            for file_name in replaced:
+                self._copy(f"{prefix}/{file_name}", f"{superseded}/{file_name}")
+        except Exception:
+            self.delete_folder(superseded)
+            raise
+
+    def _swap_in(
+        self, prefix: str, staging: str, names: list[str], replaced: list[str], superseded: str | None
+    ) -> None:
+        """Readers see the old folder, then no manifest (no edition), then the new folder whole."""
+        try:
+            self._delete(f"{prefix}/{MANIFEST}")
+            for stale in sorted(set(replaced) - set(names)):
+                self._delete(f"{prefix}/{stale}")
+            for file_name in _manifest_last(names):
+                self._copy(f"{staging}/{file_name}", f"{prefix}/{file_name}")
+        except Exception as failure:
+            try:
+                self._put_back(prefix, superseded, replaced)
+            except Exception as put_back_failure:
+                kept = f"; the replaced files are kept at {self.uri(superseded)}" if superseded else ""
+                failure.add_note(
+                    f"Putting {self.uri(prefix)} back failed too ({put_back_failure!r}): it has no "
+                    f"manifest, so readers see no edition there{kept}"
+                )
+            raise
+
+    def _put_back(self, prefix: str, superseded: str | None, replaced: list[str]) -> None:
+        """After a failed swap, the folder as readers saw it before (nothing, if it is new), manifest last;
+        the superseded copy is then no longer needed.
+        """
+        self._delete(f"{prefix}/{MANIFEST}")
+        for key in self.list_keys(prefix):
+            self._delete(key)
+        if superseded:
+            for file_name in _manifest_last(replaced):
+                self._copy(f"{superseded}/{file_name}", f"{prefix}/{file_name}")
+            self.delete_folder(superseded)
 
     def delete_folder(self, prefix: str) -> None:
         """Delete every object under the prefix, hidden ones included."""
         for key in self._list(prefix)[0]:
-            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+            self._delete(key)
 
     def _same_published(self, prefix: str, files: dict[str, bytes]) -> bool:
         """The manifest names every file's sha256, so equal manifests and key sets mean equal editions."""

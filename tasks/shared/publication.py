@@ -9,6 +9,7 @@ half; publishing the same bytes again changes nothing. latest.json beside the fo
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -48,7 +49,13 @@ def publish_folder(lake_location: str, area: str, name: str, files: dict[str, by
     Retried on transient storage errors only: a retry rewrites the staged files and swaps again, which is
     safe because the swap is all or nothing.
     """
-    lake, logger = open_lake(lake_location), get_run_logger()
+    return publish_into(open_lake(lake_location), area, name, files, get_run_logger())
+
+
+def publish_into(
+    lake: Lake, area: str, name: str, files: dict[str, bytes], logger: logging.Logger | logging.LoggerAdapter
+) -> PublishOutcome:
+    """What publish_folder does, on a lake already open: the folder swapped in whole, then latest.json."""
     if MANIFEST not in files:
         raise ValueError(f"{area}/{name}: a publication needs its {MANIFEST} (see with_manifest)")
     outcome = lake.publish_folder(f"{area}/{name}", files)

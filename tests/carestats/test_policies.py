@@ -6,6 +6,7 @@ service sends (throttling, a 503, an access denial), and boto3 raises exactly wh
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import threading
 
@@ -14,8 +15,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from carestats.errors import BadInputError, MissingInputError
+from carestats.errors import BadInputError, MissingInputError, QualityGateBlocked
 from carestats.policies import is_transient, retry_transient_only
+from tasks.register.extract import ExtractError
+from tasks.shared.csv_text import UnreadableCsv
+from tasks.shared.quarantine import Problem
 
 S3_ERROR = (
     '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>said so</Message></Error>'
@@ -100,10 +104,41 @@ def test_a_lost_connection_is_transient_and_bad_input_or_a_bug_is_not():
         assert not is_transient(permanent), permanent
 
 
+NEVER_RETRIED = [
+    BadInputError("bad row"),
+    UnreadableCsv("cannot read services.csv: neither UTF-8 nor Windows-1252"),
+    MissingInputError("no register extract taken after 2025-08-31"),
+    ExtractError([Problem("services.csv", 2, "CSNumber", "CS1", "does not match ^CS\\d{10}$")]),
+    QualityGateBlocked("Quality gate 'datastore' blocked Datastore edition 2025-08-31"),
+]
+
+
+def failed_state(error: Exception):
+    """The failed state Prefect's engine makes of a task that raised `error`."""
+    from prefect.states import exception_to_failed_state
+
+    try:
+        raise error
+    except Exception as raised:
+        return asyncio.run(exception_to_failed_state(raised))
+
+
+@pytest.mark.parametrize("error", NEVER_RETRIED, ids=lambda error: type(error).__name__)
+def test_the_retry_condition_refuses_bad_input_and_a_blocked_gate(error):
+    assert retry_transient_only(None, None, failed_state(error)) is False
+    assert not is_transient(error)
+
+
+def test_the_retry_condition_accepts_a_lost_connection():
+    assert retry_transient_only(None, None, failed_state(ConnectionResetError("reset by peer"))) is True
+
+
 @pytest.mark.usefixtures("prefect_harness")
 @pytest.mark.parametrize(
     "error, attempts",
-    [(ConnectionResetError("reset by peer"), 3), (KeyError("a bug"), 1), (BadInputError("bad row"), 1)],
+    [(ConnectionResetError("reset by peer"), 3), (KeyError("a bug"), 1)]
+    + [(error, 1) for error in NEVER_RETRIED],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
 )
 def test_prefect_retries_transient_failures_only(error, attempts):
     from prefect import flow, task

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from carestats.dictionary import load_dictionary
+from carestats.errors import MissingInputError
 from tasks.register.extract import ExtractError, choose_extract, parse_table
 from tests.support.extracts import service, table_bytes
 
@@ -20,6 +21,13 @@ def test_first_extract_after_the_edition_date_is_used():
     assert choose_extract(available, dt.date(2025, 9, 2)) == dt.date(2025, 9, 3)
     with pytest.raises(FileNotFoundError, match="no register extract taken after 2025-10-31"):
         choose_extract(available, dt.date(2025, 10, 31))
+
+
+def test_an_extract_taken_on_the_edition_date_is_never_used():
+    on_the_day, after = dt.date(2025, 8, 31), dt.date(2025, 9, 4)
+    assert choose_extract([on_the_day, after], dt.date(2025, 8, 31)) == after
+    with pytest.raises(MissingInputError, match="no register extract taken after 2025-08-31"):
+        choose_extract([dt.date(2025, 8, 5), on_the_day], dt.date(2025, 8, 31))
 
 
 @pytest.mark.parametrize(

@@ -46,17 +46,25 @@ def test_publication_is_idempotent_and_replaces_whole_editions(lake):
     assert lake.list_folders("publish/datastore") == ["2025-08-31"]  # staging and superseded stay hidden
 
 
-def test_local_replacement_keeps_the_superseded_edition(tmp_path):
-    lake = LocalLake(tmp_path)
-    lake.publish_folder("publish/datastore/2025-08-31", EDITION)
-    outcome = lake.publish_folder(
-        "publish/datastore/2025-08-31", {"data.csv": b"new", "manifest.json": b"{}"}
-    )
-    assert (
-        outcome.superseded
-        and (tmp_path / outcome.superseded.split(str(tmp_path) + "/")[1] / "data.csv").read_bytes()
-        == EDITION["data.csv"]
-    )
+def test_a_replaced_edition_is_kept_under_superseded_and_files_it_alone_had_are_gone(lake):
+    edition = "publish/datastore/2025-08-31"
+    versions = [
+        {"data.csv": b"first", "dropped.csv": b"only the first has this", "manifest.json": b'{"v": 1}'},
+        {"data.csv": b"second", "manifest.json": b'{"v": 2}'},
+        {"data.csv": b"third", "added.csv": b"new in the third", "manifest.json": b'{"v": 3}'},
+    ]
+    outcomes = [lake.publish_folder(edition, files) for files in versions]
+    assert not lake.publish_folder(edition, versions[-1]).changed  # an identical rerun supersedes nothing
+
+    live = {key.rsplit("/", 1)[1]: lake.read_bytes(key) for key in lake.list_keys(edition)}
+    assert live == versions[2]
+    stamps = lake.list_folders("publish/datastore/.superseded/2025-08-31")
+    assert len(stamps) == 2
+    kept = [f"publish/datastore/.superseded/2025-08-31/{stamp}" for stamp in stamps]
+    assert [outcome.superseded for outcome in outcomes] == [None, lake.uri(kept[0]), lake.uri(kept[1])]
+    for folder, replaced in zip(kept, versions[:2], strict=True):
+        assert {key.rsplit("/", 1)[1]: lake.read_bytes(key) for key in lake.list_keys(folder)} == replaced
+    assert lake.list_folders("publish/datastore") == ["2025-08-31"]
 
 
 def fail_on_second_write(lake, monkeypatch):

@@ -3,7 +3,13 @@ import datetime as dt
 import pandas as pd
 
 from carestats.dictionary import load_dictionary
-from tasks.shared.published_text import csv_bytes, definitions_frame, published_text, read_published_csv
+from tasks.shared.published_text import (
+    csv_bytes,
+    definitions_frame,
+    neutralise_formulae,
+    published_text,
+    read_published_csv,
+)
 
 COLUMNS = load_dictionary().datastore_columns(dt.date(2025, 8, 31))
 
@@ -37,6 +43,22 @@ def test_formula_like_text_is_neutralised_and_numbers_stay_numbers():
         "Café = good",
     ]
     assert one_column("NumberStaff", [-1.5], "Float64") == ["-1.5"]
+
+
+def test_every_formula_trigger_is_neutralised_carriage_return_and_tab_included():
+    risky = ["=1+2", "+44 131", "-minus", "@home", "\tTabbed", "\rReturned", "\r", "\t"]
+    harmless = ["Plain", " =spaced", "a=b", "Café - Ùna", "", "'=already"]
+    text = pd.Series([*risky, *harmless, None], dtype="string")
+    neutralised = neutralise_formulae(text)
+    assert neutralised.iloc[: len(risky)].tolist() == ["'" + value for value in risky]
+    assert neutralised.iloc[len(risky) : -1].tolist() == harmless
+    assert neutralised.isna().tolist() == [False] * (len(risky) + len(harmless)) + [True]
+
+
+def test_negative_numbers_in_numeric_columns_stay_numbers():
+    assert one_column("NumberStaff", [-1.5, -0.25], "Float64") == ["-1.5", "-0.25"]
+    assert one_column("Registered_Places", [-3], "Int64") == ["-3"]
+    assert one_column("ServiceName", ["-3", "\rX"], "string") == ["'-3", "'\rX"]
 
 
 def test_csv_has_a_bom_crlf_and_quotes_only_where_needed():
