@@ -116,6 +116,16 @@ class DataDictionary:
             return list(by_subtype[subtype])
         return list(self.reference["graded_key_questions"][spec["kind"]])
 
+    def occasionally_graded_key_questions(self, care_service: str, subtype: str | None = None) -> list[str]:
+        """The key questions a few services of this type are graded on although most are not
+        (services with a building base on setting): allowed, but not expected.
+        """
+        spec = self.care_services[care_service]
+        by_subtype = spec.get("subtype_occasionally_graded_key_questions", {})
+        if subtype in by_subtype:
+            return list(by_subtype[subtype])
+        return list(self.reference.get("occasionally_graded_key_questions", {}).get(spec["kind"], []))
+
     def client_group(self, care_service: str, subtype: str | None = None) -> str:
         """Whether a service of this type (and subtype) is for adults or for children."""
         spec = self.care_services[care_service]

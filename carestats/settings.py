@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         default="AES256", description="SSE applied to every object written to an S3 lake; empty to disable"
     )
     timezone: str = "Europe/London"
+    late_extract_days: int = Field(
+        default=45,
+        description="An edition built from an extract taken more than this many days after its date is "
+        "marked as taken late in its manifest and run summary (a rebuild of an old edition)",
+    )
 
 
 def get_settings() -> Settings:

@@ -137,21 +137,47 @@ def workbook(csv_path: Path, output: Path, as_at: dt.date | None, as_json: bool,
 
 @cli.command("validate-datastore", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.argument("file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
-@date_option("--as-at", help="Edition date (default: a YYYY-MM-DD date in the file name, if any).")
+@date_option("--as-at", help="Edition date (default: inferred from the file's dates, else its name).")
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="OLDCSV",
+    help="The previous edition: also run the checks across editions (by CSNumber, else by distribution).",
+)
 @common_options
-def validate_datastore(file: Path, as_at: dt.date | None, as_json: bool, verbose: bool):
+def validate_datastore(
+    file: Path, as_at: dt.date | None, previous: Path | None, as_json: bool, verbose: bool
+):
     """Run the Datastore quality suites on a CSV: exit 1 if a critical expectation fails."""
     quiet_third_party_noise()
-    from tasks.datastore.datastore_file import as_at_from_file_name, read_datastore_file
+    from tasks.datastore.datastore_file import read_datastore_file
+    from tasks.datastore.quality import edition_date_of
     from tasks.datastore.quality import validate_datastore as run_suites
+    from tasks.shared.lake import sha256_hex
     from tasks.shared.quality.report import report_text
 
     text, notes = read_datastore_file(file)
-    edition = as_at or as_at_from_file_name(file.name)
-    report = run_suites(text, as_at=edition, require_all_columns=False, subject=file.name)
-    report.notes += notes + (
-        [] if edition else ["no edition date: rules that need it are skipped (give --as-at)"]
+    edition = edition_date_of(file.name, text, as_at)
+    earlier, earlier_notes = read_datastore_file(previous) if previous else (None, [])
+    earlier_date = edition_date_of(previous.name, earlier, None).as_at if previous else None
+    report = run_suites(
+        text,
+        as_at=edition.as_at,
+        previous=earlier,
+        previous_as_at=earlier_date,
+        require_all_columns=False,
+        subject=file.name,
     )
+    report.notes += [
+        f"judged {file} (sha256 {sha256_hex(file.read_bytes())})",
+        *notes,
+        edition.how,
+        f"compared with the previous edition {previous} ({earlier_date or 'date not known'})"
+        if previous
+        else "no --previous: the checks across editions were not run",
+        *[f"previous edition: {note}" for note in earlier_notes],
+    ]
+    report.failures += [edition.disagreement] if edition.disagreement else []
     return CommandResult(report.to_dict(), report_text(report), EXIT_DONE if report.passed else EXIT_BLOCKED)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from prefect import flow
 
 from carestats.policies import return_freed_memory
-from carestats.settings import get_settings, last_month_end
+from carestats.settings import get_settings, last_month_end, require_past_month_end
 from tasks.datastore import steps as datastore
 from tasks.datastore.quality import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
@@ -33,42 +33,43 @@ def publish_monthly_datastore(
 ) -> dict:
     """Publish (or rebuild exactly) the Datastore edition as at `as_at` (default: the last month end).
 
-    Quality gates run on the register extract and on the rendered edition; a critical failure stops
-    the run before anything is published. row_count_tolerance: the largest drop in services against
-    the previous edition that still publishes. workbook: also publish the Excel edition.
+    Loading quarantines a bad register extract; the quality gate on the rendered edition (and against
+    the previous edition) stops the run before anything is published on a critical failure.
+    row_count_tolerance: the largest drop in services against the previous edition that still publishes.
+    workbook: also publish the Excel edition.
     """
-    as_at = as_at or last_month_end()
+    as_at = require_past_month_end(as_at or last_month_end())
     lake = lake or get_settings().lake
     place = DatastoreEdition(as_at)
 
     extract = register.find_register_extract(lake, as_at)
     tables = register.load_register_extract(lake, extract)
-    quality_gate(lake, register.validate_extract(tables, extract), extract.place.quality_report)
     edition = datastore.build_edition(tables, as_at)
     del tables  # the whole register is the run's largest object, and nothing after the edition needs it
     return_freed_memory()
-    # The previous edition's million rows live only as long as it takes to say what changed.
-    rendered = datastore.render_edition_files(edition, datastore.load_previous_edition(lake, as_at))
-    del edition  # from here on the edition is its published text and files
+    # The previous edition's million rows live only as long as it takes to say what changed and to check
+    # this edition against it.
+    previous = datastore.load_previous_edition(lake, as_at)
+    rendered = datastore.render_edition_files(edition, previous)
+    report = datastore.validate_edition(rendered, previous, row_count_tolerance)
+    del edition, previous  # from here on the edition is its published text and files
     return_freed_memory()
-    previous = rendered.previous
-    changes = rendered.change_counts if previous else None
+    report_files = quality_gate(lake, report, place.quality_report, datastore.judged_files(rendered))
+    changes = rendered.change_counts if rendered.previous else None
     workbook_files = (
         datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256) if workbook else {}
     )
-    report = datastore.validate_edition(
-        rendered.text, as_at, previous.rows if previous else None, row_count_tolerance
-    )
-    report_files = quality_gate(lake, report, place.quality_report)
     rendered = datastore.with_edition_manifest(rendered, extract, {**workbook_files, **report_files})
     outcome = publish_folder(lake, DatastoreEdition.AREA, place.stamp, rendered.files)
-    datastore.report_edition(rendered, outcome.uri, outcome.changed)
+    datastore.report_edition(rendered, outcome.uri, outcome.changed, extract)
+    previous = rendered.previous
 
     return {
         "as_at": as_at.isoformat(),
         "edition": outcome.uri,
         "changed": outcome.changed,
         "register_extract": extract.extract_date.isoformat(),
+        "register_extract_age": datastore.extract_age(extract, as_at),
         "previous_edition": previous.as_at.isoformat() if previous else None,
         "rows": len(rendered.text),
         "quality": {"status": report.status, "warnings": [f.expectation for f in report.warnings]},

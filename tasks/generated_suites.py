@@ -10,10 +10,9 @@ from pathlib import Path
 
 from carestats.dictionary import DataDictionary, load_dictionary
 from tasks.datastore.quality import DATASTORE_COLUMNS, datastore_columns_suite
-from tasks.register.quality import REGISTER_EXTRACT, register_extract_suite
 from tasks.shared.quality.suites import suite_bytes, write_suites
 
-GENERATORS = {DATASTORE_COLUMNS: datastore_columns_suite, REGISTER_EXTRACT: register_extract_suite}
+GENERATORS = {DATASTORE_COLUMNS: datastore_columns_suite}
 
 
 def generated_suites(dictionary: DataDictionary | None = None) -> dict[str, bytes]:

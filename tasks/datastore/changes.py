@@ -6,6 +6,8 @@ row and column order, fixed encodings and line endings.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -15,7 +17,8 @@ from tasks.datastore.derive import service_rows
 
 GRADE_FIELDS_PREFIXES = ("KQ_", "MinGrade", "MaxGrade", "GradeSpread", "Publication_of_Latest_Grading")
 CHANGE_ORDER = ["Registered", "Cancelled", "Grades changed", "Details changed"]
-CHANGE_COLUMNS = ["Change", "CSNumber", "ServiceName", "Field", "Before", "After"]
+# Previous_edition: the date of the edition every row was compared with, so the file says it itself.
+CHANGE_COLUMNS = ["Change", "CSNumber", "ServiceName", "Field", "Before", "After", "Previous_edition"]
 
 
 def _is_grade_field(name: str) -> bool:
@@ -23,8 +26,11 @@ def _is_grade_field(name: str) -> bool:
     return name.startswith(GRADE_FIELDS_PREFIXES)
 
 
-def changes_between(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
-    """Registered, cancelled, grades changed and details changed since the previous edition.
+def changes_between(
+    previous: pd.DataFrame | None, current: pd.DataFrame, previous_as_at: dt.date | None = None
+) -> pd.DataFrame:
+    """Registered, cancelled, grades changed and details changed since the previous edition (of
+    previous_as_at, which every row names).
 
     Both editions are compared as published text, on the columns they share (the financial-year
     columns roll over every April). Services are matched by row number and columns compared in Arrow,
@@ -61,7 +67,9 @@ def changes_between(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.
                     }
                 )
             )
-    changes = pd.concat(rows, ignore_index=True).reindex(columns=CHANGE_COLUMNS).fillna("")
+    changes = pd.concat(rows, ignore_index=True).reindex(columns=CHANGE_COLUMNS)
+    changes["Previous_edition"] = previous_as_at.isoformat() if previous_as_at else ""
+    changes = changes.astype(object).fillna("")
     changes["order"] = changes["Change"].map(CHANGE_ORDER.index)
     field_order = {name: i for i, name in enumerate(current.columns)}
     changes["field_order"] = changes["Field"].map(field_order).fillna(-1)
@@ -73,6 +81,3 @@ def change_counts(changes: pd.DataFrame) -> dict[str, int]:
     """Services per kind of change (a service with three changed details counts once)."""
     per_kind = changes.groupby("Change")["CSNumber"].nunique()
     return {kind: int(per_kind.get(kind, 0)) for kind in CHANGE_ORDER}
-
-
-# END

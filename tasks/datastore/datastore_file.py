@@ -81,3 +81,38 @@ def as_at_from_file_name(name: str) -> dt.date | None:
             except ValueError:
                 continue
     return None
+
+
+DATE_COLUMNS_READ_FOR_THE_EDITION = ("Publication_of_Latest_Grading", "Last_inspection_Date")
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def edition_date_from_content(text: pd.DataFrame) -> tuple[dt.date, str] | None:
+    """The edition date the data imply, and why: the month end of the latest grading or inspection date
+    (gradings are published every working week), checked against the newest financial-year columns.
+
+    None when the file holds none of those dates.
+    """
+    latest: tuple[dt.date, str] | None = None
+    for column in DATE_COLUMNS_READ_FOR_THE_EDITION:
+        if column in text.columns:
+            dates = pd.to_datetime(text[column], format="%d/%m/%Y", errors="coerce").dropna()
+            if len(dates) and (latest is None or dates.max().date() > latest[0]):
+                latest = (dates.max().date(), column)
+    if latest is None:
+        return None
+    day, column = latest
+    as_at = _month_end(day)
+    why = f"the latest date in the file is {day:%d/%m/%Y} ({column})"
+    years = sorted({m[1] for c in text.columns if (m := re.search(r"_(\d{4})$", c))})
+    if years:
+        newest = years[-1]
+        first_april = dt.date(2000 + int(newest[:2]), 4, 1)
+        fits = first_april <= as_at < first_april.replace(year=first_april.year + 1)
+        why += f"; its newest financial-year columns are 20{newest[:2]}/{newest[2:]}" + (
+            "" if fits else ", which do not include that date: check the file"
+        )
+    return as_at, why

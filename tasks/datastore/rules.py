@@ -8,6 +8,8 @@ columns are blank for which services) are read from there, never restated here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from tasks.datastore.derive import grade_spread
@@ -67,22 +69,50 @@ def gradespread_matches_grades(frame: pd.DataFrame, params: dict, ctx: RuleConte
     return verdict(_matches(frame["GradeSpread"], expected), _everywhere(frame))
 
 
+def _per_service_type(
+    frame: pd.DataFrame, known: pd.Series, answer: Callable[[str, str | None], bool]
+) -> pd.Series:
+    """`answer(care service, subtype or None)` for each row of a known care service, asked once per pair."""
+    care = frame["CareService"].astype(object)
+    subtype = frame["Subtype"].astype(object).where(frame["Subtype"].notna(), None)
+    pairs = set(zip(care[known], subtype[known], strict=True))
+    answers = {pair: answer(*pair) for pair in pairs}
+    return pd.Series(
+        [answers.get(pair, False) for pair in zip(care, subtype, strict=True)], index=frame.index, dtype=bool
+    )
+
+
 @rule(
     "key_question_graded_for_service_type", needs=lambda p, d: ["CareService", "Subtype", p["key_question"]]
 )
 def key_question_graded_for_service_type(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
-    """A key question carries a grade only for the service types the dictionary grades on it."""
+    """A key question carries a grade only for the service types the dictionary grades on it, always
+    (graded_key_questions) or occasionally (occasionally_graded_key_questions).
+    """
     kq, dictionary = params["key_question"], ctx.dictionary
     known = is_in(frame["CareService"], list(dictionary.care_services))
-    pairs = (
-        frame.loc[known, ["CareService", "Subtype"]].astype(object).drop_duplicates().itertuples(index=False)
-    )
-    graded_for = {(c, s): kq in dictionary.graded_key_questions(c, s) for c, s in pairs}
-    care, subtype = frame["CareService"].astype(object), frame["Subtype"].astype(object)
-    allowed = pd.Series(
-        [graded_for.get((c, s), True) for c, s in zip(care, subtype, strict=True)], index=frame.index
+    allowed = _per_service_type(
+        frame,
+        known,
+        lambda c, s: (
+            kq in dictionary.graded_key_questions(c, s)
+            or kq in dictionary.occasionally_graded_key_questions(c, s)
+        ),
     )
     return verdict(allowed, known & present(frame, kq))
+
+
+@rule("key_question_occasionally_graded", needs=lambda p, d: ["CareService", "Subtype", p["key_question"]])
+def key_question_occasionally_graded(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
+    """Services of a type graded on the key question only occasionally (occasionally_graded_key_questions)
+    are not graded on it: the suite entry's `mostly` says what share may be, as real editions are.
+    """
+    kq, dictionary = params["key_question"], ctx.dictionary
+    known = is_in(frame["CareService"], list(dictionary.care_services))
+    occasional = _per_service_type(
+        frame, known, lambda c, s: kq in dictionary.occasionally_graded_key_questions(c, s)
+    )
+    return verdict(~present(frame, kq), known & occasional)
 
 
 @rule("registered_places_present", needs=lambda p, d: ["CareService", "Registered_Places"])
@@ -93,18 +123,24 @@ def registered_places_present(frame: pd.DataFrame, params: dict, ctx: RuleContex
 
 @rule("agency_registered_places_blank", needs=lambda p, d: ["CareService", "Registered_Places"])
 def agency_registered_places_blank(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
-    """Agencies (the dictionary's kind 'agency') are not registered for places."""
+    """Agencies (the dictionary's kind 'agency') are not registered for places: blank, or 0 as editions
+    before mid-2025 wrote it.
+    """
     agencies = [name for name, spec in ctx.dictionary.care_services.items() if spec["kind"] == "agency"]
-    return verdict(~present(frame, "Registered_Places"), is_in(frame["CareService"], agencies))
+    places = numbers(frame, "Registered_Places")
+    not_registered_for_places = ~present(frame, "Registered_Places") | (places == 0)
+    return verdict(not_registered_for_places, is_in(frame["CareService"], agencies))
 
 
 @rule("registered_not_after_edition", needs=lambda p, d: ["Date_Reg"], needs_edition_date=True)
 def registered_not_after_edition(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
-    """No service in an edition was registered in a month after the edition date."""
+    """No service was registered in a month more than params.months_after months after the edition date
+    (Date_Reg is YYYY_M): 1 allows the month after, which extracts taken days after month end leak.
+    """
     parts = frame["Date_Reg"].astype(object).str.extract(r"^(\d{4})_(\d{1,2})$").astype(float)
     month_index = parts[0] * 12 + parts[1]
     edition = ctx.as_at.year * 12 + ctx.as_at.month
-    return verdict(month_index <= edition, month_index.notna())
+    return verdict(month_index <= edition + params.get("months_after", 0), month_index.notna())
 
 
 @rule("blank_for_disclosure_group", needs=lambda p, d: [*d.disclosure_groups[p["group"]], *p["columns"]])

@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from carestats.dictionary import load_dictionary
 from carestats.policies import WORKBOOK_BY_EDITION_CSV, retry_transient_only
 from carestats.provenance import code_version
+from carestats.settings import get_settings
 from tasks.datastore import changes as changes_file
 from tasks.datastore.derive import assemble_edition
 from tasks.datastore.quality import validate_datastore
@@ -117,7 +118,9 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None) -> 
     """The edition's CSV, definitions and changes files (the workbook, report and manifest come later)."""
     columns = load_dictionary().datastore_columns(edition.as_at)
     text = published_text(edition.frame, columns)
-    changes = changes_file.changes_between(previous.text if previous else None, text)
+    changes = changes_file.changes_between(
+        previous.text if previous else None, text, previous.as_at if previous else None
+    )
     place = DatastoreEdition(edition.as_at)
     files = {
         place.csv: csv_bytes(text),
@@ -146,18 +149,42 @@ def render_workbook(
     return {DatastoreEdition(as_at).workbook: result.data}
 
 
-@task(name="validate-edition", task_run_name="validate-edition-{as_at}", cache_policy=NO_CACHE)
+@task(name="validate-edition", task_run_name="validate-edition-{rendered.as_at}", cache_policy=NO_CACHE)
 def validate_edition(
-    text: pd.DataFrame, as_at: dt.date, previous_row_count: int | None, tolerance: float
+    rendered: EditionFiles, previous: PreviousEdition | None, tolerance: float
 ) -> QualityReport:
-    """The Datastore suites on the edition exactly as its CSV holds it, for the quality gate to judge."""
-    return validate_datastore(
-        text,
-        as_at=as_at,
-        previous_row_count=previous_row_count,
+    """The Datastore suites on the edition exactly as its CSV holds it, and the checks across editions
+    against the previous published edition, for the quality gate to judge.
+    """
+    report = validate_datastore(
+        rendered.text,
+        as_at=rendered.as_at,
+        previous=previous.text if previous else None,
+        previous_as_at=previous.as_at if previous else None,
         tolerance=tolerance,
-        subject=f"Datastore edition {as_at}",
+        subject=f"Datastore edition {rendered.as_at}",
     )
+    csv = DatastoreEdition(rendered.as_at).csv
+    report.notes.append(
+        f"judged {csv} (sha256 {rendered.csv_sha256}), kept beside this report if the gate blocks it; "
+        + (f"compared with the edition of {previous.as_at}" if previous else "no previous edition")
+    )
+    return report
+
+
+def judged_files(rendered: EditionFiles) -> dict[str, bytes]:
+    """The file the edition's gate judged (its CSV), to keep beside the report of a blocked edition."""
+    csv = DatastoreEdition(rendered.as_at).csv
+    return {csv: rendered.files[csv]}
+
+
+def extract_age(extract: ExtractRef, as_at: dt.date) -> dict:
+    """How long after the edition date its extract was taken, and whether that is too long for the
+    edition to be what was known then (late_extract_days): a rebuilt old edition says so.
+    """
+    days = (extract.extract_date - as_at).days
+    late = days > get_settings().late_extract_days
+    return {"days_after_edition": days, "taken_late": late}
 
 
 def with_edition_manifest(
@@ -172,6 +199,7 @@ def with_edition_manifest(
         "register_extract": {
             "extract_date": extract.extract_date.isoformat(),
             "files_sha256": dict(extract.files_sha256),
+            **extract_age(extract, rendered.as_at),
         },
         "code_version": code_version(),
         "previous_edition": {"as_at": previous.as_at.isoformat(), "csv_sha256": previous.csv_sha256}
@@ -191,9 +219,10 @@ def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:
 
 
 @task(name="report-edition", task_run_name="report-edition-{rendered.as_at}", cache_policy=NO_CACHE)
-def report_edition(rendered: EditionFiles, location: str, changed: bool) -> None:
+def report_edition(rendered: EditionFiles, location: str, changed: bool, extract: ExtractRef) -> None:
     """A markdown artifact that tells an engineer in the Prefect UI what this run published."""
     counts, previous, as_at = rows_by_care_service(rendered.text), rendered.previous, rendered.as_at
+    age = extract_age(extract, as_at)
     registered = rendered.changes.loc[rendered.changes["Change"] == "Registered"]
     cancelled = rendered.changes.loc[rendered.changes["Change"] == "Cancelled"]
     lines = [
@@ -201,6 +230,14 @@ def report_edition(rendered: EditionFiles, location: str, changed: bool) -> None
         "",
         f"**{len(rendered.text):,} registered services** published to `{location}`"
         + ("" if changed else " (identical to what was already published: nothing rewritten)."),
+        "",
+        f"Built from the register extract of {extract.extract_date}, {age['days_after_edition']} days after "
+        "the edition date"
+        + (
+            ": **taken late**, so it shows what was known then, not on the edition date."
+            if age["taken_late"]
+            else "."
+        ),
         "",
         f"Compared with the edition of {previous.as_at}: "
         if previous

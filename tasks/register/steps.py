@@ -1,4 +1,8 @@
-"""Prefect tasks for the register: find the extract an edition is built from, load it, and check it."""
+"""Prefect tasks for the register: find the extract an edition is built from, and load it.
+
+Loading checks every value against the data dictionary (required, format, flags, unique keys) and
+quarantines the extract on any problem, so there is no separate quality gate on the extract.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,8 @@ from prefect.cache_policies import NO_CACHE
 from carestats.dictionary import load_dictionary
 from carestats.policies import retry_transient_only
 from tasks.register.extract import ExtractError, choose_extract, parse_table
-from tasks.register.quality import validate_register_extract
 from tasks.shared.lake import dated_folders, open_lake, stream_sha256_hex
 from tasks.shared.lake_map import RegisterExtract
-from tasks.shared.quality.results import QualityReport
 from tasks.shared.quarantine import Problem, quarantine
 
 
@@ -91,13 +93,3 @@ def load_register_extract(lake_location: str, extract: ExtractRef) -> dict[str, 
         logger.error("Register extract quarantined at %s", where)
         raise ExtractError(problems, where)
     return tables
-
-
-@task(
-    name="validate-register-extract",
-    task_run_name="validate-register-extract-{extract.extract_date}",
-    cache_policy=NO_CACHE,
-)
-def validate_extract(tables: dict[str, pd.DataFrame], extract: ExtractRef) -> QualityReport:
-    """The register_extract suite on the loaded tables, for the quality gate to judge."""
-    return validate_register_extract(tables, subject=f"register extract {extract.extract_date}")

@@ -66,12 +66,6 @@ class RegisterExtract:
         """quarantine/register/<extract date>: a copy of an extract that could not be read."""
         return f"{QUARANTINE}/register/{self.extract_date.isoformat()}"
 
-    @property
-    def quality_report(self) -> ReportPlace:
-        """quality/register/<extract date>/quality_<extract date>: kept whether the extract passed or not."""
-        stamp = self.extract_date.isoformat()
-        return ReportPlace(f"{QUALITY}/register/{stamp}", f"quality_{stamp}", always=True)
-
 
 @dataclass(frozen=True)
 class DatastoreEdition:

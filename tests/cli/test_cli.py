@@ -8,6 +8,42 @@ from tests.support.cli import run_carestats
 from tests.support.extracts import service, write_extract
 
 
+@pytest.mark.parametrize(
+    ("command", "value", "says"),
+    [
+        (
+            "publish-datastore",
+            "2025-08-30",
+            "--as-at 2025-08-30 is not a month end (did you mean 2025-08-31?)",
+        ),
+        ("publish-datastore", "2099-01-31", "--as-at 2099-01-31 is after today"),
+        ("simulate", "2025-02-27", "--until 2025-02-27 is not a month end (did you mean 2025-02-28?)"),
+        ("simulate", "2099-01-31", "--until 2099-01-31 is after today"),
+    ],
+)
+def test_a_date_that_is_not_a_past_month_end_is_refused_at_once_and_nothing_is_written(
+    tmp_path, command, value, says
+):
+    import subprocess
+    import sys
+
+    option = "--as-at" if command == "publish-datastore" else "--until"
+    probe = (
+        "import sys; from cli.main import main; code = main(sys.argv[1:]); "
+        "print(code, sorted(m for m in ('prefect', 'great_expectations') if m in sys.modules))"
+    )
+    lake = tmp_path / "lake"
+    run = subprocess.run(
+        [sys.executable, "-c", probe, command, option, value, "--lake", str(lake)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.strip() == "2 []"  # exit 2, before Prefect (and its server) or GX is even imported
+    assert run.stderr.strip().splitlines() == [run.stderr.strip()] and says in run.stderr
+    assert not lake.exists()
+
+
 def test_help_explains_every_command(capsys):
     result = run_carestats(capsys, ["--help"])
     assert result.exit_code == 0

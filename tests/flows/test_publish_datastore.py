@@ -1,13 +1,16 @@
 """The monthly publication flow end to end on the Prefect test harness, on a folder and on S3."""
 
 import datetime as dt
+import hashlib
 import json
 
 import pytest
 
+from carestats.dictionary import load_dictionary
 from flows.publish_datastore import publish_monthly_datastore
 from tasks.register.extract import ExtractError
 from tasks.shared.lake import open_lake
+from tasks.shared.lake_map import LATEST, MANIFEST, DatastoreEdition, RegisterExtract
 from tasks.shared.published_text import read_published_csv
 from tests.support.extracts import AUGUST, JULY, edition_files, land_two_extracts, service, write_extract
 
@@ -61,7 +64,7 @@ def test_two_editions_publish_the_register_as_at_each_month_end(two_editions):
         ["Grades changed", "CS2002000001", "KQ_Setting", "5", "3"],
         ["Grades changed", "CS2002000001", "MinGrade", "4", "3"],
         ["Grades changed", "CS2002000001", "MaxGrade", "5", "4"],
-        ["Grades changed", "CS2002000001", "MinGrade_change", "", "Decline"],
+        ["Grades changed", "CS2002000001", "MinGrade_change", "Same", "Decline"],
         ["Grades changed", "CS2002000001", "Publication_of_Latest_Grading", "01/02/2024", "25/08/2025"],
         ["Details changed", "CS2002000001", "Complaints_upheld_2526", "", "1"],
         ["Details changed", "CS2005000002", "ServiceName", "Birch Lodge", "Birch Lodge Care Home"],
@@ -70,7 +73,8 @@ def test_two_editions_publish_the_register_as_at_each_month_end(two_editions):
     assert manifest["previous_edition"]["as_at"] == "2025-07-31"
     assert manifest["row_count"] == 4 and manifest["register_extract"]["extract_date"] == "2025-09-04"
     assert (
-        manifest["files"]["datastore_2025-08-31.csv"]["sha256"] == august["files"]["datastore_2025-08-31.csv"]
+        manifest["files"]["datastore_2025-08-31.csv"]["sha256"]
+        == hashlib.sha256(files["datastore_2025-08-31.csv"]).hexdigest()
     )
     assert (
         json.loads(open_lake(local_lake).read_bytes("publish/datastore/latest.json"))["edition"]
@@ -156,3 +160,60 @@ def test_the_run_tells_the_engineer_what_it_published(two_editions):
         and "| Child Minding | 1 |" in report
         and "| Day Care of Children | 1 |" in report
     )
+
+
+# Each edition's manifest against the bytes in the lake, never against itself.
+EDITIONS = {"july": (JULY, dt.date(2025, 8, 5)), "august": (AUGUST, dt.date(2025, 9, 4))}
+
+
+def sha256(data: bytes) -> str:
+    """The hex sha256 of some bytes, computed here rather than taken from the product."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def files_in(lake, folder: str) -> dict[str, bytes]:
+    """Every file in a lake folder, by name, read back from the lake."""
+    return {key.rsplit("/", 1)[1]: lake.read_bytes(key) for key in lake.list_keys(folder)}
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_manifest_lists_exactly_the_published_files_by_the_sha256_of_their_bytes(two_editions, edition):
+    as_at, _ = EDITIONS[edition]
+    place = DatastoreEdition(as_at)
+    published = files_in(open_lake(two_editions.lake), place.folder)
+    assert sorted(published) == sorted(
+        [place.csv, place.definitions, place.changes, place.workbook, MANIFEST]
+        + [f"{place.quality_report.stem}.json", f"{place.quality_report.stem}.html"]
+    )
+    manifest = json.loads(published[MANIFEST])
+    assert manifest["files"] == {
+        name: {"sha256": sha256(data), "bytes": len(data)}
+        for name, data in published.items()
+        if name != MANIFEST
+    }
+    summary = getattr(two_editions, edition)
+    assert summary["files"] == {name: sha256(data) for name, data in sorted(published.items())}
+
+
+def test_latest_names_the_newest_manifest_by_the_sha256_of_its_bytes(two_editions):
+    lake = open_lake(two_editions.lake)
+    latest = json.loads(lake.read_bytes(f"{DatastoreEdition.AREA}/{LATEST}"))
+    newest = DatastoreEdition(AUGUST).folder
+    assert latest == {
+        "edition": AUGUST.isoformat(),
+        "folder": newest,
+        "manifest_sha256": sha256(lake.read_bytes(f"{newest}/{MANIFEST}")),
+    }
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_manifest_names_the_landed_extract_files_by_the_sha256_of_their_bytes(two_editions, edition):
+    as_at, extract_date = EDITIONS[edition]
+    lake = open_lake(two_editions.lake)
+    manifest = json.loads(lake.read_bytes(f"{DatastoreEdition(as_at).folder}/{MANIFEST}"))
+    landed = files_in(lake, RegisterExtract(extract_date).folder)
+    assert sorted(landed) == sorted(f"{table}.csv" for table in load_dictionary().extract_tables)
+    assert manifest["register_extract"]["extract_date"] == extract_date.isoformat()
+    assert manifest["register_extract"]["files_sha256"] == {
+        name: sha256(data) for name, data in landed.items()
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import pytest
@@ -37,12 +38,7 @@ def test_good_edition_passes_and_is_published_with_its_quality_report(published_
         "<h1>Datastore edition 2025-08-31: quality report</h1>"
         in (folder / "quality_2025-08-31.html").read_text()
     )
-    assert (
-        json.loads((lake / "quality" / "register" / "2025-09-03" / "quality_2025-09-03.json").read_text())[
-            "status"
-        ]
-        == "passed"
-    )
+    assert not (lake / "quality").exists()  # a published edition carries its report; nothing is kept aside
 
 
 def test_corrupted_edition_is_blocked_and_the_previous_one_stays(published_august):
@@ -64,4 +60,28 @@ def test_corrupted_edition_is_blocked_and_the_previous_one_stays(published_augus
     blocked = lake / "quality" / "datastore" / "2025-09-30"
     report = json.loads((blocked / "quality_2025-09-30.json").read_text())
     assert report["status"] == "failed" and [f["lines"] for f in report["failures"]] == [[6], []]
+    assert report["failures"][0]["rows"] == ["line 6: CS2002000005 Home 5"]
     assert str(blocked / "quality_2025-09-30.html") in message
+    # The exact file the gate judged is kept beside its report, under the checksum the report names.
+    judged = (blocked / "datastore_2025-09-30.csv").read_bytes()
+    assert judged.decode("utf-8-sig").splitlines()[5].startswith("CS2002000005,")
+    assert f"judged datastore_2025-09-30.csv (sha256 {hashlib.sha256(judged).hexdigest()})" in " ".join(
+        report["notes"]
+    )
+
+
+def test_an_edition_built_from_another_register_is_blocked_though_its_size_barely_moved(published_august):
+    lake, _ = published_august
+    other = [service(f"CS20190000{n:02d}", ServiceName=f"Other {n}") for n in range(1, 21)]
+    write_extract(lake, "2025-10-03", services=other)
+
+    with pytest.raises(QualityGateError) as raised:
+        publish_monthly_datastore(as_at=dt.date(2025, 9, 30), lake=str(lake))
+
+    assert "1 critical expectation(s) failed" in str(raised.value)
+    assert "across editions: service_was_in_previous_edition [CSNumber]: 20 row(s) fail" in str(raised.value)
+    report = json.loads(
+        (lake / "quality" / "datastore" / "2025-09-30" / "quality_2025-09-30.json").read_text()
+    )
+    assert "compared with the edition of 2025-08-31" in " ".join(report["notes"])
+    assert not (lake / "publish" / "datastore" / "2025-09-30").exists()

@@ -19,7 +19,7 @@ def test_committed_suite_is_what_the_dictionary_generates(name):
 
 
 @pytest.mark.parametrize(
-    "name, count", [("datastore_columns", 60), ("datastore_rules", 19), ("register_extract", 34)]
+    "name, count", [("datastore_columns", 60), ("datastore_rules", 20), ("datastore_across_editions", 10)]
 )
 def test_every_suite_loads_in_gx_with_ids_and_severities(name, count):
     import great_expectations as gx

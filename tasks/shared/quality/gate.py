@@ -42,8 +42,10 @@ def report_files(report: QualityReport, stem: str) -> dict[str, bytes]:
     }
 
 
-def _show(report: QualityReport) -> None:
-    """Log each failure and add a table artifact, so the Prefect UI says what the gate found."""
+def _show(report: QualityReport, where: str | None) -> None:
+    """Log each failure and add a table artifact, so the Prefect UI says what the gate found, how many
+    checks ran and where the report is.
+    """
     logger = get_run_logger()
     for failure in report.warnings:
         logger.warning("Quality warning: %s", render.failure_summary(failure))
@@ -55,29 +57,40 @@ def _show(report: QualityReport) -> None:
         "column": "",
         "failing": 0,
         "lines": "",
+        "rows": "",
         "sample rows": "",
+        "why": "",
     }
+    kept = f"report at {where}" if where else "report published with its subject"
     create_table_artifact(
         table=render.artifact_rows(report) or [passed],
         key=f"{report.suite.replace('_', '-')}-quality",
-        description=f"{report.suite} quality: {report.status} ({report.subject})",
+        description=(
+            f"{report.suite} quality: {report.status} ({report.subject}); {report.evaluated} checks run, "
+            f"{len(report.skipped)} skipped; {kept}"
+        ),
     )
 
 
 @task(name="quality-gate", task_run_name="quality-gate-{report.suite}", cache_policy=NO_CACHE)
-def quality_gate(lake_location: str, report: QualityReport, place: ReportPlace) -> dict[str, bytes]:
+def quality_gate(
+    lake_location: str, report: QualityReport, place: ReportPlace, judged: dict[str, bytes] | None = None
+) -> dict[str, bytes]:
     """Show the report, keep it at `place` (always, or when blocked), and stop the flow on a critical failure.
 
-    Returns the report's files, for a publication that carries its own quality report.
+    judged: the files the report judged (an edition's CSV), kept beside the report when it blocks, so
+    that the exact bytes the gate refused can be investigated. Returns the report's files, for a
+    publication that carries its own quality report.
     """
-    _show(report)
     files = report_files(report, place.stem)
     where = None
     if place.always or not report.passed:
         lake = open_lake(lake_location)
-        for name, data in files.items():
+        kept = {**files, **(judged or {})} if not report.passed else files
+        for name, data in kept.items():
             lake.write_bytes(f"{place.folder}/{name}", data)
         where = lake.uri(f"{place.folder}/{place.stem}.html")
+    _show(report, where)
     if not report.passed:
         raise QualityGateError(report, where)
     return files

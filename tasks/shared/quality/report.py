@@ -13,6 +13,7 @@ from tasks.shared.canonical_json import canonical_json
 from tasks.shared.quality.results import Failure, QualityReport
 
 LINES_SHOWN = 20
+ROWS_NAMED_IN_TEXT = 5
 
 
 def report_json_bytes(report: QualityReport) -> bytes:
@@ -32,6 +33,8 @@ def failure_summary(failure: Failure) -> str:
     """One failure as one line of a log or the gate's message: the expectation, its column, what and where."""
     where = f" [{failure.column}]" if failure.column else ""
     what = failure.detail or f"{failure.failing_count:,} row(s) fail"
+    if failure.scope == "file":
+        what = f"the file's format: all {failure.failing_count:,} values fail"
     lines = _lines(failure)
     return f"{failure.expectation}{where}: {what}" + (f"; lines {lines}" if lines else "")
 
@@ -48,6 +51,15 @@ def report_text(report: QualityReport) -> list[str]:
         lines.append(f"{title} ({len(failures)}):" if failures else f"{title}: none")
         for failure in failures:
             lines.append(f"  - {failure_summary(failure)}")
+            if failure.scope == "file":
+                lines.append("      the file's format, not its services: every value in the column fails")
+            elif failure.rows:
+                more = failure.failing_count - min(ROWS_NAMED_IN_TEXT, len(failure.rows))
+                lines.append(
+                    "      rows: "
+                    + "; ".join(failure.rows[:ROWS_NAMED_IN_TEXT])
+                    + (f" ... and {more:,} more" if more > 0 else "")
+                )
             if failure.reason:
                 lines.append(f"      why: {failure.reason}")
     if report.missing_columns:
@@ -82,7 +94,9 @@ def artifact_rows(report: QualityReport) -> list[dict[str, str | int]]:
                 "column": failure.column or "",
                 "failing": failure.failing_count,
                 "lines": _lines(failure, 10),
+                "rows": "; ".join(failure.rows[:10]),
                 "sample rows": samples or failure.detail,
+                "why": failure.reason,
             }
         )
     return rows
@@ -106,6 +120,15 @@ def _cell(value: object, css: str = "") -> str:
     return f"<td{f' class={css!r}' if css else ''}>{html.escape(str(value))}</td>"
 
 
+def _rows_cell(failure: Failure, limit: int = 50) -> str:
+    """The failing rows named (line, CS number, service) where the file names them, else their lines."""
+    if not failure.rows:
+        return _cell(_lines(failure, limit))
+    more = failure.failing_count - min(limit, len(failure.rows))
+    named = "<br>".join(html.escape(row) for row in failure.rows[:limit])
+    return f"<td>{named}{f'<br>... and {more:,} more' if more > 0 else ''}</td>"
+
+
 def report_html(report: QualityReport, title: str) -> bytes:
     """The report as a self-contained HTML page, its styles inline, that reads the same offline."""
     status_class = {"failed": "failed", "passed": "passed"}.get(report.status, "warned")
@@ -127,7 +150,8 @@ def report_html(report: QualityReport, title: str) -> bytes:
             parts.append("<p>None.</p>")
             continue
         parts.append(
-            "<table><tr><th>Expectation</th><th>Column</th><th>Failing</th><th>Lines (header is line 1)</th>"
+            "<table><tr><th>Expectation</th><th>Column</th><th>Failing</th>"
+            "<th>Rows (line, header is line 1; CS number; service)</th>"
             "<th>Sample rows</th><th>Why it matters</th></tr>"
         )
         for f in failures:
@@ -137,7 +161,7 @@ def report_html(report: QualityReport, title: str) -> bytes:
             ) or html.escape(f.detail)
             parts.append(
                 f'<tr class="{html.escape(f.severity)}">{_cell(f.expectation)}{_cell(f.column or "")}'
-                f"{_cell(f'{f.failing_count:,}', 'n')}{_cell(_lines(f, 50))}"
+                f"{_cell(f'{f.failing_count:,}', 'n')}{_rows_cell(f)}"
                 f"<td><code>{samples}</code></td>{_cell(f.reason)}</tr>"
             )
         parts.append("</table>")

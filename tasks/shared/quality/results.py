@@ -25,6 +25,12 @@ class Failure:
     reason: str = ""
     detail: str = ""
     samples: list[dict[str, Any]] = field(default_factory=list)
+    # The failing rows by what names them (CS number and service name) as well as by line, e.g.
+    # "line 5253: CS2003001234 Ashgrove House"; at most NAMED_ROWS of them.
+    rows: list[str] = field(default_factory=list)
+    # "rows": these rows (services) break it; "file": every value of the column does, so it is the file's
+    # format (a third party's copy: ISO dates, TRUE for counts), not a defect of the services.
+    scope: str = "rows"
 
 
 @dataclass(frozen=True)

@@ -24,19 +24,26 @@ Needs = Callable[[dict, DataDictionary], list[str]]
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule may know besides the rows: the data dictionary and the edition date, if any."""
+    """What a rule may know besides the rows: the data dictionary, the edition date and the previous
+    edition (as a typed frame, for the checks across editions), when there are.
+    """
 
     dictionary: DataDictionary
     as_at: dt.date | None
+    previous: pd.DataFrame | None = None
+    previous_as_at: dt.date | None = None
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule's check, the columns it reads (from its params), and whether it needs the edition date."""
+    """A rule's check, the columns it reads (from its params), whether it needs the edition date, and an
+    optional `explain` that says in words what a failure found (for checks on a whole distribution).
+    """
 
     check: Check
     needs: Needs
     needs_edition_date: bool = False
+    explain: Callable[[pd.DataFrame, dict, RuleContext], str] | None = None
 
 
 @dataclass
@@ -45,11 +52,17 @@ class RuleBook:
 
     rules: dict[str, Rule] = field(default_factory=dict)
 
-    def rule(self, name: str, needs: Needs, needs_edition_date: bool = False) -> Callable[[Check], Check]:
+    def rule(
+        self,
+        name: str,
+        needs: Needs,
+        needs_edition_date: bool = False,
+        explain: Callable[[pd.DataFrame, dict, RuleContext], str] | None = None,
+    ) -> Callable[[Check], Check]:
         """Decorator: file the function as the rule `name`."""
 
         def file_rule(check: Check) -> Check:
-            self.rules[name] = Rule(check, needs, needs_edition_date)
+            self.rules[name] = Rule(check, needs, needs_edition_date, explain)
             return check
 
         return file_rule

@@ -21,6 +21,7 @@ from tasks.shared.quality.suites import load_suite
 
 FIRST_DATA_LINE = 2
 SAMPLE_ROWS = 5
+NAMED_ROWS = 1000  # failing rows named in a report (all their lines are listed)
 
 
 @cache
@@ -78,10 +79,32 @@ def run_expectations(
     return results
 
 
+def named_rows(text: pd.DataFrame, positions: list[int], naming_columns: list[str]) -> list[str]:
+    """'line 5253: CS2003001234 Ashgrove House' for each failing row (at most NAMED_ROWS): a blocked
+    edition is investigated by service, not only by line.
+    """
+    shown = [c for c in naming_columns if c in text.columns]
+    if not shown:
+        return []
+    columns = [text[c].astype(object) for c in shown]
+    return [
+        f"line {pos + FIRST_DATA_LINE}: " + " ".join(str(v) for v in values if isinstance(v, str) and v)
+        for pos in positions[:NAMED_ROWS]
+        for values in [[column.iat[pos] for column in columns]]
+    ]
+
+
 def failure_from(
-    entry: dict, result: Any, text: pd.DataFrame | None, sample_columns: list[str], parameters: dict
+    entry: dict,
+    result: Any,
+    text: pd.DataFrame | None,
+    sample_columns: list[str],
+    parameters: dict,
+    naming_columns: list[str] = (),
 ) -> Failure | None:
-    """A Failure for one GX result (None if it passed), with line numbers and sample rows from `text`."""
+    """A Failure for one GX result (None if it passed), with line numbers, the rows named by
+    `naming_columns` and sample rows from `text`.
+    """
     if result.success:
         return None
     meta, details = entry["meta"], result.result or {}
@@ -103,9 +126,10 @@ def failure_from(
     detail, count = "", int(details.get("unexpected_count") or 0)
     if "unexpected_index_list" not in details:  # a table-level expectation
         detail, count = _table_detail(entry, details, parameters), 1
-    samples = []
+    samples, rows = [], []
     if text is not None:
-        shown = [c for c in dict.fromkeys(sample_columns) if c in text.columns]
+        rows = named_rows(text, positions, list(naming_columns))
+        shown = [c for c in dict.fromkeys([*naming_columns, *sample_columns]) if c in text.columns]
         samples = [
             {"line": line, "values": {c: str(text.iat[pos, text.columns.get_loc(c)]) for c in shown}}
             for pos, line in zip(positions[:SAMPLE_ROWS], lines[:SAMPLE_ROWS], strict=True)
@@ -120,6 +144,7 @@ def failure_from(
         meta.get("reason", ""),
         detail,
         samples,
+        rows,
     )
 
 
@@ -154,11 +179,12 @@ def judge(
     parameters: dict | None = None,
     text: pd.DataFrame | None = None,
     sample_columns: Callable[[dict], list[str]] = lambda entry: [entry["meta"]["column"]],
+    naming_columns: list[str] = (),
 ) -> list[Failure]:
     """Run `entries` on `frame` and return what failed, in the suite's order.
 
     `text` is the frame as the file holds it, for the sample rows a report shows (default: `frame`);
-    `sample_columns` says which of its columns to show for each entry.
+    `sample_columns` says which of its columns to show for each entry, `naming_columns` which name a row.
     """
     parameters = parameters or {}
     results = run_expectations(frame, name, entries, parameters)
@@ -168,7 +194,7 @@ def judge(
         for entry in entries
         if (
             failure := failure_from(
-                entry, results[entry["meta"]["id"]], shown, sample_columns(entry), parameters
+                entry, results[entry["meta"]["id"]], shown, sample_columns(entry), parameters, naming_columns
             )
         )
     ]

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pandas as pd
 
 from tasks.datastore.changes import change_counts, changes_between
@@ -24,13 +26,13 @@ def test_changes_between_editions_say_what_changed_with_before_and_after():
             "Complaints_upheld_2526": ["", "", "1"],
         }
     )
-    changes = changes_between(before, after)
+    changes = changes_between(before, after, dt.date(2025, 7, 31))
     assert changes.values.tolist() == [
-        ["Registered", "CS4", "Birch", "", "", ""],
-        ["Cancelled", "CS3", "Ash", "", "", ""],
-        ["Grades changed", "CS1", "Oak", "KQ_Setting", "4", "5"],
-        ["Grades changed", "CS1", "Oak", "MinGrade", "4", "5"],
-        ["Details changed", "CS2", "Elm House", "ServiceName", "Elm", "Elm House"],
+        ["Registered", "CS4", "Birch", "", "", "", "2025-07-31"],
+        ["Cancelled", "CS3", "Ash", "", "", "", "2025-07-31"],
+        ["Grades changed", "CS1", "Oak", "KQ_Setting", "4", "5", "2025-07-31"],
+        ["Grades changed", "CS1", "Oak", "MinGrade", "4", "5", "2025-07-31"],
+        ["Details changed", "CS2", "Elm House", "ServiceName", "Elm", "Elm House", "2025-07-31"],
     ]
     assert change_counts(changes) == {
         "Registered": 1,

@@ -47,7 +47,7 @@ def test_grades_carry_forward_per_key_question_and_compare_with_the_previous_gra
         ("CS1", "2024-02-01", {W: 4, P: 4, S: 5, T: 4, L: 4}),
         ("CS1", "2025-06-01", {W: 5, L: 5}),  # only two questions graded; the rest stand
         ("CS1", "2025-09-10", {W: 1, P: 1, S: 1, T: 1, L: 1}),  # after the edition: ignored
-        ("CS2", "2025-01-15", {C: 6, S: 5, T: 6, L: 5}),  # first grading: no change to report
+        ("CS2", "2025-01-15", {C: 6, S: 5, T: 6, L: 5}),  # first grading: "Same", as the real file says
         ("CS3", "2023-05-01", {W: 5, P: 5, S: 5, T: 5, L: 5}),
         ("CS3", "2025-08-31", {W: 2, L: 2}),  # published on the edition date: counts; min falls to 2
         ("CS4", "2021-01-01", {C: 2, S: 1, T: 2, L: 2}),
@@ -58,7 +58,7 @@ def test_grades_carry_forward_per_key_question_and_compare_with_the_previous_gra
     expected = {
         # MinGrade, MaxGrade, GradeSpread, MinGrade_change, Publication_of_Latest_Grading
         "CS1": [4, 5, "Mix", "Same", pd.Timestamp("2025-06-01")],
-        "CS2": [5, 6, "5 or 6", pd.NA, pd.Timestamp("2025-01-15")],
+        "CS2": [5, 6, "5 or 6", "Same", pd.Timestamp("2025-01-15")],
         "CS3": [2, 5, "Mix", "Decline", pd.Timestamp("2025-08-31")],
         "CS4": [1, 2, "1 or 2", "Same", pd.Timestamp("2024-01-01")],
         "CS5": [pd.NA, pd.NA, pd.NA, pd.NA, pd.NaT],  # never graded

@@ -109,9 +109,12 @@ def failures(text: pd.DataFrame, **options) -> dict[str, tuple[str, list[int]]]:
 def test_the_good_edition_passes_every_expectation():
     report = validate_datastore(edition(), as_at=AS_AT, previous_row_count=4)
     assert report.failures == [] and report.status == "passed"
-    assert report.missing_columns == [] and report.skipped == []
+    assert report.missing_columns == []
+    assert {s.reason for s in report.skipped} == {
+        "no previous edition given: the checks across editions were not run"
+    }
     assert (
-        report.evaluated == 60 + 2 * 5 + 19
+        report.evaluated == 60 + 2 * 5 + 20
     )  # column suite (its 5 {fy} entries run once per financial year) + rules
 
 
@@ -154,7 +157,6 @@ CASES = [
         {"line3": {"KQ_Care_and_Support_Planning": "6"}},
         [3],
     ),
-    one("rule: KQ_Setting_graded_for_service_type", "critical", {"line4": {"KQ_Setting": "2"}}, [4]),
     one(
         "rule: KQ_Care_Play_and_Learning_graded_for_service_type",
         "critical",
@@ -167,7 +169,14 @@ CASES = [
         {"line2": {"Registered_Places": ""}, "line5": {"Registered_Places": ""}},
         [2, 5],
     ),
-    one("rule: registered_not_after_edition", "critical", {"line4": {"Date_Reg": "2025_9"}}, [4]),
+    one("rule: registered_not_after_edition", "warning", {"line4": {"Date_Reg": "2025_9"}}, [4]),
+    (
+        {"line4": {"Date_Reg": "2025_10"}},
+        {
+            "rule: registered_not_after_month_after_edition": ("critical", [4]),
+            "rule: registered_not_after_edition": ("warning", [4]),
+        },
+    ),
     one("rule: childminder_no_address", "critical", {"line3": {"Address_line_3": "4 Home Road"}}, [3]),
     one("rule: childminder_no_postcode", "critical", {"line3": {"Service_Postcode": "KY1 1AA"}}, [3]),
     one(
@@ -250,6 +259,15 @@ def test_agency_places_warn_only_when_most_agencies_carry_places():
     assert "rule: agency_registered_places_blank" not in failures(
         combined
     )  # one of two agencies: mostly blank holds
+
+
+def test_agencies_graded_on_setting_warn_only_beyond_the_share_real_editions_show():
+    graded_on_setting = edition(line4={"KQ_Setting": "2"})  # the one agency: 100% of agencies
+    assert failures(graded_on_setting) == {"rule: KQ_Setting_occasionally_graded": ("warning", [4])}
+    agencies = pd.concat([edition()] + [edition().iloc[[2]]] * 9, ignore_index=True)
+    agencies["CSNumber"] = [f"CS20040000{i:02d}" for i in range(len(agencies))]
+    agencies.loc[2, "KQ_Setting"] = "2"  # 1 agency of 10 graded on setting, as building-based ones are
+    assert failures(agencies) == {}
 
 
 def test_row_count_drop_beyond_the_tolerance_blocks_and_growth_warns():

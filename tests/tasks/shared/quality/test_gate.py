@@ -82,3 +82,29 @@ def test_a_critical_failure_blocks_naming_the_failure_and_keeps_the_report(tmp_p
     assert "staff: required [staff]: 1 row(s) fail; lines 3" in str(blocked.value)
     kept = json.loads((tmp_path / "quality" / "returns" / "2026" / "quality_2026.json").read_text())
     assert kept["status"] == "failed" and kept["failures"][0]["reason"] == "every return states its staff"
+
+
+def test_the_ui_table_says_why_how_many_checks_ran_and_where_the_report_is(tmp_path):
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    report = report_on(pd.DataFrame({"staff": [3.0, 900.0]}))
+
+    @flow
+    def gated():
+        return quality_gate(str(tmp_path), report, ReportPlace("quality/returns/2026", "quality_2026", True))
+
+    run_id = gated(return_state=True).state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    kept = tmp_path / "quality" / "returns" / "2026" / "quality_2026.html"
+    assert artifact.description == (
+        "returns quality: passed with warnings (annual returns 2026); 2 checks run, 0 skipped; "
+        f"report at {kept}"
+    )
+    (row,) = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+    assert (row["expectation"], row["failing"], row["lines"]) == ("staff: plausible", 1, "3")
+    assert "why" in row
