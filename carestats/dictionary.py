@@ -6,6 +6,7 @@ the CSV header, the definitions file, the workbook and the quality suites cannot
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import yaml
 
 DICTIONARY_PATH = Path(__file__).resolve().parent.parent / "expectations" / "data_dictionary.yaml"
 FINANCIAL_YEAR_PLACEHOLDER = "{fy}"
+ROLE_PLACEHOLDER = "{role}"
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,12 @@ class Column:
     withheld: bool = False
     blank_for: tuple[str, ...] = ()
     template: str | None = (
-        None  # the dictionary's name for a financial-year column, e.g. Complaints_upheld_{fy}
+        None  # the dictionary's name for an expanded column, e.g. Complaints_upheld_{fy} or {role}_WTE
     )
+    vacancy_question: bool = False  # an annual-return question childminders are not asked
+    staffing: str | None = None  # the staffing measure of an annual-return grid column (headcount, wte, ...)
+    role: str | None = None  # the job role of an annual-return grid column
+    allowed_items: tuple[str, ...] | None = None  # a list answer: each "; "-separated item from these
 
     @property
     def disclosure_note(self) -> str:
@@ -214,6 +220,50 @@ class DataDictionary:
             withheld=disclosure == "withheld",
             blank_for=tuple(disclosure.get("blank_for", ())) if isinstance(disclosure, dict) else (),
             template=template,
+        )
+
+    @property
+    def job_roles(self) -> dict[str, str]:
+        """The annual return's job roles in grid order, each with what it covers."""
+        return dict(self.raw["annual_return"]["job_roles"])
+
+    @property
+    def annual_return_title(self) -> str:
+        """The annual return's name, as reports and reminders give it."""
+        return self.raw["annual_return"]["title"]
+
+    def annual_return_columns(self) -> list[Column]:
+        """An annual-return export's columns in order, the staffing grid expanded per job role."""
+        columns: list[Column] = []
+        for spec in self.raw["annual_return"]["columns"]:
+            if ROLE_PLACEHOLDER in spec["name"]:
+                columns += [self._return_column(spec, role) for role in self.job_roles]
+            else:
+                columns.append(self._return_column(spec, None))
+        return columns
+
+    def curated_return_columns(self) -> list[Column]:
+        """What the curated store adds to every accepted return (its total WTE, late, current, source)."""
+        return [self._return_column(spec, None) for spec in self.raw["annual_return"]["curated_columns"]]
+
+    def not_asked_vacancy_questions(self) -> dict[str, list[str]]:
+        """The services (by column and values) that are not asked the vacancy questions: childminders."""
+        return dict(self.raw["annual_return"]["not_asked_vacancy_questions"])
+
+    def _return_column(self, spec: dict[str, Any], role: str | None) -> Column:
+        name, definition, template = spec["name"], spec["definition"], None
+        if role is not None:
+            template = name
+            name = name.replace(ROLE_PLACEHOLDER, role)
+            definition = definition.replace("{role_definition}", self.job_roles[role].rstrip("."))
+        items = spec.get("allowed_items")
+        return dataclasses.replace(
+            self._column({**spec, "name": name, "definition": definition}, None),
+            template=template,
+            vacancy_question=bool(spec.get("vacancy_question", False)),
+            staffing=spec.get("staffing"),
+            role=role,
+            allowed_items=tuple(self.raw["annual_return"][items]) if items else None,
         )
 
     def column_for_name(self, name: str) -> Column | None:

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         description="An edition built from an extract taken more than this many days after its date is "
         "marked as taken late in its manifest and run summary (a rebuild of an old edition)",
     )
+    return_windows: str | None = Field(
+        default=None,
+        description="The annual-return collection windows (YAML file); default: the project's own",
+    )
 
 
 def get_settings() -> Settings:

@@ -1,13 +1,15 @@
 """The map of the lake: every folder and file carestats reads or writes, named in this one module.
 
-The lake (a folder locally, an S3 prefix in production) has six areas:
+The lake (a folder locally, an S3 prefix in production) has eight areas:
 
-- landing/     what other systems drop for us, kept as received (register extracts, annual-return exports);
+- landing/     what other systems drop for us (register extracts, annual-return exports);
+- received/    an immutable copy of every file version taken from landing, named by its sha256;
 - quarantine/  a copy of every input that could not be used, with problems.json saying why;
 - quality/     the quality report of anything a gate blocked (a passing report travels with its subject);
 - curated/     checked, typed data that later flows build on (accepted annual returns);
 - publish/     what the public reads: one folder per edition, a manifest in each, latest.json beside them;
-- deliveries/  what we send to a partner (the SSSC's staffing extract).
+- deliveries/  what we send to a partner (the SSSC's staffing extract);
+- reports/     internal reports for the regulator's staff, never published (compliance, reminders).
 
 Keys are '/'-separated paths relative to the lake root. A flow asks this module where a thing lives and
 never spells a path itself, so a folder can be renamed in one place and every reader follows.
@@ -24,6 +26,8 @@ QUALITY = "quality"
 CURATED = "curated"
 PUBLISH = "publish"
 DELIVERIES = "deliveries"
+RECEIVED = "received"
+REPORTS = "reports"
 
 MANIFEST = "manifest.json"  # in every published folder: what it holds, with the sha256 of every file
 LATEST = "latest.json"  # beside a publication's folders: which one is current
@@ -110,3 +114,66 @@ class DatastoreEdition:
         """quality_<as_at>.json and .html: published with the edition, or kept in quality/datastore/<as_at>/
         when the gate blocked it."""
         return ReportPlace(f"{QUALITY}/datastore/{self.stamp}", f"quality_{self.stamp}", always=False)
+
+
+@dataclass(frozen=True)
+class AnnualReturns:
+    """Where one return year's annual returns land, are kept, curated, quarantined and reported on."""
+
+    return_year: int
+
+    AREA = "annual-returns"
+
+    @property
+    def landing(self) -> str:
+        """landing/annual-returns/<year>: the forms system's export files (CSV or XLSX), as it drops them."""
+        return f"{LANDING}/{self.AREA}/{self.return_year}"
+
+    def received(self, sha256: str, file_name: str) -> str:
+        """received/annual-returns/<year>/<sha256>/<file name>: a file version's raw copy, never rewritten."""
+        return f"{RECEIVED}/{self.AREA}/{self.return_year}/{sha256}/{file_name}"
+
+    @property
+    def ingested(self) -> str:
+        """curated/annual-returns/<year>/ingested: per file version, its accepted rows and its record."""
+        return f"{CURATED}/{self.AREA}/{self.return_year}/ingested"
+
+    def ingested_rows(self, sha256: str) -> str:
+        """The accepted returns of one file version (Parquet), written before its record."""
+        return f"{self.ingested}/{sha256}.parquet"
+
+    def ingested_record(self, sha256: str) -> str:
+        """What became of every row of one file version; written last, its presence means "ingested"."""
+        return f"{self.ingested}/{sha256}.json"
+
+    @property
+    def store_area(self) -> str:
+        """curated/annual-returns/<year>: the parent of the published store folder."""
+        return f"{CURATED}/{self.AREA}/{self.return_year}"
+
+    STORE = "store"  # the folder swapped in whole on every run: returns, staffing, accounting, manifest
+    RETURNS = "returns.parquet"  # every accepted submission, Current marking the one that counts
+    STAFFING = "staffing.parquet"  # one row per accepted submission and job role
+    ACCOUNTING = "accounting.json"  # where every row received went: current, superseded, quarantined
+
+    @property
+    def store(self) -> str:
+        """curated/annual-returns/<year>/store: the curated returns later flows read."""
+        return f"{self.store_area}/{self.STORE}"
+
+    def quarantine(self, sha256: str, file_name: str) -> str:
+        """quarantine/annual-returns/<year>/<file name>-<sha256 prefix>: a file's copy and its problems."""
+        return f"{QUARANTINE}/{self.AREA}/{self.return_year}/{file_name}-{sha256[:12]}"
+
+    @property
+    def reports(self) -> str:
+        """reports/annual-returns/<year>: compliance reports and reminder lists (internal)."""
+        return f"{REPORTS}/{self.AREA}/{self.return_year}"
+
+    def compliance(self, as_at: dt.date) -> str:
+        """The compliance report as at a day: every service that must submit and has not."""
+        return f"{self.reports}/compliance_{as_at.isoformat()}.csv"
+
+    def reminders(self, as_at: dt.date) -> str:
+        """The reminder list as at a day: per provider, the services outstanding and their contact e-mail."""
+        return f"{self.reports}/reminders_{as_at.isoformat()}.csv"
