@@ -24,7 +24,8 @@ NEXT_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END) +1 day" +%Y-%m-
 .PHONY: help install demo demo-blocked lint format test bench bench-quick clean
 
 help:
-	@echo "make demo         install, simulate the register, publish the last two monthly Datastore editions"
+	@echo "make demo         install, simulate the register and a year of annual returns, ingest the returns,"
+	@echo "                  publish the last two monthly Datastore editions"
 	@echo "make demo-blocked after make demo: the quality gate blocks an edition built from a corrupted extract"
 	@echo "make test         install, check lint and format (ruff), and run the whole test suite"
 	@echo "make format       rewrite the code in the project's format (ruff), then fix what lint reports"
@@ -35,12 +36,22 @@ install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --quiet
 
+# The latest return year whose collection window has opened (deployments/annual_return_windows.yaml),
+# read once the project is installed.
+RETURN_YEAR = $(shell $(RUN) python -c "from carestats.collection import latest_open_year; print(latest_open_year())")
+
 demo: install
-	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 2
+	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 2 --return-year $(RETURN_YEAR)
+	$(RUN) carestats ingest-returns --year $(RETURN_YEAR)
 	$(RUN) carestats publish-datastore --as-at $(PREVIOUS_MONTH_END)
 	$(RUN) carestats publish-datastore --as-at $(LAST_MONTH_END)
 	@echo
-	@echo "Outputs are under $(CARESTATS_LAKE)/publish/datastore/ (one folder per edition):"
+	@$(RUN) carestats returns-status --year $(RETURN_YEAR)
+	@echo
+	@echo "Annual returns $(RETURN_YEAR): the curated store is under $(CARESTATS_LAKE)/curated/annual-returns/$(RETURN_YEAR)/store/,"
+	@echo "  quarantined rows and files under $(CARESTATS_LAKE)/quarantine/annual-returns/$(RETURN_YEAR)/,"
+	@echo "  compliance reports and reminders under $(CARESTATS_LAKE)/reports/annual-returns/$(RETURN_YEAR)/."
+	@echo "Datastore editions are under $(CARESTATS_LAKE)/publish/datastore/ (one folder per edition; NumberStaff from the returns):"
 	@ls -1 $(CARESTATS_LAKE)/publish/datastore/$(LAST_MONTH_END)
 
 # Demo only: a corrupted copy of the latest extract, the gate stopping its edition, the copy removed again.

@@ -127,11 +127,77 @@ def workbook_bare(work: Path, as_at: dt.date) -> dict:
     return {"seconds": time.perf_counter() - started, "rows": len(text)}
 
 
+def returns_carestats(work: Path, as_at: dt.date) -> dict:
+    """The ingest-annual-returns flow over the year's landed exports, from a lake with nothing ingested:
+    every area the flow writes for the year (received, curated, quarantine, reports) is removed first.
+    """
+    started = time.perf_counter()
+    import great_expectations  # noqa: F401  (imported by the row checks: a start-up cost, like Prefect's)
+    from prefect import flow
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.ingest_annual_returns import ingest_annual_returns
+    from tasks.shared.lake_map import CURATED, QUARANTINE, RECEIVED, REPORTS, AnnualReturns
+
+    imports = time.perf_counter() - started
+
+    @flow(name="benchmark-warm-up")
+    def warm_up() -> None:
+        """Starts the embedded Prefect server, so its cost is reported on its own."""
+
+    started = time.perf_counter()
+    warm_up()
+    startup = time.perf_counter() - started
+    from benchmarks.run import RETURN_YEAR as year
+
+    for area in (RECEIVED, CURATED, QUARANTINE, REPORTS):
+        shutil.rmtree(work / "lake" / area / AnnualReturns.AREA, ignore_errors=True)
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        started = time.perf_counter()
+        state = ingest_annual_returns(
+            return_year=year, lake=str(work / "lake"), as_at=as_at, return_state=True
+        )
+        seconds = time.perf_counter() - started
+    summary = state.result()
+    counts = summary["counts"]
+    return {
+        "seconds": seconds,
+        "rows": counts["received"],
+        "accepted": counts["accepted"],
+        "rejected": counts["quarantined"],
+        "files": counts["files"],
+        "prefect_startup_seconds": startup,
+        "import_seconds": imports,
+        "tasks": task_seconds(state.state_details.flow_run_id),
+    }
+
+
+def returns_bare(work: Path, as_at: dt.date) -> dict:
+    """The bare baseline over the same landed exports, checked against the latest register extract."""
+    import openpyxl  # noqa: F401  (imported before the clock, as the flow's probe imports before it)
+    import pyarrow.parquet  # noqa: F401
+
+    from benchmarks.bare_returns import ingest_year
+    from benchmarks.run import RETURN_YEAR as year
+
+    lake = work / "lake"
+    register = sorted(p for p in (lake / "landing" / "register").iterdir() if p.is_dir())[-1]
+    out = work / "bare"
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    result = ingest_year(
+        lake / "landing" / "annual-returns" / str(year), register / "services.csv", year, out
+    )
+    return {"seconds": time.perf_counter() - started, **result}
+
+
 PROBES = {
     ("publication", "carestats"): publication_carestats,
     ("publication", "bare"): publication_bare,
     ("workbook", "carestats"): workbook_carestats,
     ("workbook", "bare"): workbook_bare,
+    ("returns", "carestats"): returns_carestats,
+    ("returns", "bare"): returns_bare,
 }
 
 

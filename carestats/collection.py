@@ -80,3 +80,14 @@ def collection_window(return_year: int, path: Path | None = None) -> CollectionW
             f"(configured: {configured})"
         )
     return windows[return_year]
+
+
+def latest_open_year(today: dt.date | None = None, path: Path | None = None) -> int:
+    """The latest configured return year whose window has opened by today: what a bare run works on."""
+    today = today or dt.date.today()
+    opened = [year for year, window in collection_windows(path).items() if window.opens <= today]
+    if not opened:
+        raise BadInputError(
+            f"no annual-return window configured in {path or windows_file()} has opened by {today}"
+        )
+    return max(opened)

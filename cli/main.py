@@ -95,6 +95,74 @@ def publish_datastore(as_at: dt.date | None, lake: str | None, workbook: bool, a
     return CommandResult(summary, lines)
 
 
+def return_year_option(command):
+    """--year: the return year (the year the returns are collected in)."""
+    return click.option(
+        "--year",
+        "return_year",
+        type=click.IntRange(2000, 2100),
+        default=None,
+        help="Return year: 2026 for those collected in January-February 2026 (default: the latest opened).",
+    )(command)
+
+
+def _counts_line(counts: dict) -> str:
+    return (
+        f"{counts['received']:,} rows received: {counts['current']:,} current, {counts['superseded']:,} "
+        f"superseded, {counts['quarantined']:,} quarantined; {counts['late']:,} late; "
+        f"{counts['missing']:,} mandatory services missing"
+    )
+
+
+@cli.command("ingest-returns", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@return_year_option
+@date_option("--as-at", help="Day the compliance report is as at (default: today).")
+@lake_option
+@common_options
+def ingest_returns(
+    return_year: int | None, as_at: dt.date | None, lake: str | None, as_json: bool, verbose: bool
+):
+    """Take in the new annual-return export files of a year, and report who has not submitted."""
+    quiet_third_party_noise()
+    from flows.ingest_annual_returns import ingest_annual_returns
+
+    summary = ingest_annual_returns(return_year=return_year, lake=lake, as_at=as_at)
+    files = summary["files"]
+    lines = [
+        f"Annual returns {summary['return_year']}: {files['new']} new file(s) taken in, "
+        f"{files['already_ingested']} already ingested",
+        _counts_line(summary["counts"]),
+        f"Store: {summary['store']}",
+        f"Compliance reports and reminders: {summary['compliance']['reports']}",
+    ]
+    return CommandResult(summary, lines)
+
+
+@cli.command("returns-status", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@return_year_option
+@date_option("--as-at", help="Day to report as at (default: today).")
+@lake_option
+@common_options
+def returns_status(
+    return_year: int | None, as_at: dt.date | None, lake: str | None, as_json: bool, verbose: bool
+):
+    """Where a return year stands: rows received, current, superseded, quarantined, late, and missing."""
+    quiet_third_party_noise()
+    from flows.ingest_annual_returns import annual_returns_status
+
+    summary = annual_returns_status(return_year=return_year, lake=lake, as_at=as_at)
+    compliance = summary["compliance"]
+    lines = [
+        f"Annual returns {summary['return_year']} as at {summary['as_at']} "
+        f"(window {summary['window']['opens']} to {summary['window']['closes']})",
+        _counts_line(summary["counts"]),
+        f"Mandatory services: {compliance['mandatory']:,}, submitted {compliance['submitted_mandatory']:,}; "
+        f"optional: {compliance['optional']:,}, submitted {compliance['submitted_optional']:,}",
+        f"Reports by service, provider and council area, and the reminder list: {compliance['reports']}",
+    ]
+    return CommandResult(summary, lines)
+
+
 @cli.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

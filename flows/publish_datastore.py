@@ -8,6 +8,8 @@ from prefect import flow
 
 from carestats.policies import return_freed_memory
 from carestats.settings import get_settings, last_month_end, require_past_month_end
+from tasks.annual_returns import steps as returns
+from tasks.annual_returns.staff import staff_facts
 from tasks.datastore import steps as datastore
 from tasks.datastore.quality import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
@@ -44,7 +46,8 @@ def publish_monthly_datastore(
 
     extract = register.find_register_extract(lake, as_at)
     tables = register.load_register_extract(lake, extract)
-    edition = datastore.build_edition(tables, as_at)
+    staff = returns.staff_from_returns(lake, as_at)
+    edition = datastore.build_edition(tables, as_at, staff)
     del tables  # the whole register is the run's largest object, and nothing after the edition needs it
     return_freed_memory()
     # The previous edition's million rows live only as long as it takes to say what changed and to check
@@ -59,7 +62,9 @@ def publish_monthly_datastore(
     workbook_files = (
         datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256) if workbook else {}
     )
-    rendered = datastore.with_edition_manifest(rendered, extract, {**workbook_files, **report_files})
+    rendered = datastore.with_edition_manifest(
+        rendered, extract, {**workbook_files, **report_files}, staff_facts(staff) if len(staff) else None
+    )
     outcome = publish_folder(lake, DatastoreEdition.AREA, place.stamp, rendered.files)
     datastore.report_edition(rendered, outcome.uri, outcome.changed, extract)
     previous = rendered.previous

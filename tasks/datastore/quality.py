@@ -16,17 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from carestats.dictionary import DataDictionary, load_dictionary
 from carestats.errors import BadInputError
 from tasks.datastore.across_editions import ACROSS_EDITIONS, matching
 from tasks.datastore.datastore_file import as_at_from_file_name, edition_date_from_content
-from tasks.datastore.rules import DATASTORE_RULES, VALUE_SUFFIX
-from tasks.shared.csv_text import TEXT_DTYPE
+from tasks.datastore.rules import DATASTORE_RULES
+from tasks.shared.quality.columns import column_expectations, typed_frame
 from tasks.shared.quality.results import Failure, QualityReport, Skipped
-from tasks.shared.quality.rules import RuleContext, verdict
+from tasks.shared.quality.rules import RuleContext
 from tasks.shared.quality.runner import judge
 from tasks.shared.quality.suites import expectation, load_suite, suite
 
@@ -37,12 +35,6 @@ DATASTORE_SUITES = (DATASTORE_COLUMNS, DATASTORE_RULES_SUITE, ACROSS_EDITIONS_SU
 NAMING_COLUMNS = ["CSNumber", "ServiceName"]  # what names a failing row in a report, beside its line
 MINIMUM_SHARE_OF_COLUMNS = 0.25  # a file with fewer of the Datastore's columns is not a Datastore file
 DEFAULT_ROW_COUNT_TOLERANCE = 0.05
-TYPE_PATTERNS = {"integer": r"^-?\d+$", "decimal": r"^-?\d+(?:\.\d+)?$"}
-# Beside each date column: True where its text is a real dd/mm/yyyy date, False where it is not, null
-# where blank.
-# (GX's strftime expectation parses one value at a time in Python: 30 s on a 100x edition.)
-IS_DATE_SUFFIX = "__is_date"
-PUBLISHED_DATE_FORMAT = "%d/%m/%Y"
 PUBLISHED_COLUMNS = "published_columns"  # suite parameter: the edition's column names, from the dictionary
 
 
@@ -60,76 +52,7 @@ def datastore_columns_suite(dictionary: DataDictionary) -> dict:
         )
     ]
     for spec in dictionary.raw["datastore"]["columns"]:
-        name, kind = spec["name"], spec["type"]
-        add = expectations.append
-        if spec.get("required"):
-            add(
-                expectation(
-                    "expect_column_values_to_not_be_null",
-                    {"column": name},
-                    id=f"{name}: required",
-                    column=name,
-                )
-            )
-        if spec.get("unique"):
-            add(
-                expectation(
-                    "expect_column_values_to_be_unique", {"column": name}, id=f"{name}: unique", column=name
-                )
-            )
-        if kind in TYPE_PATTERNS:
-            add(
-                expectation(
-                    "expect_column_values_to_match_regex",
-                    {"column": name, "regex": TYPE_PATTERNS[kind]},
-                    id=f"{name}: {kind}",
-                    column=name,
-                )
-            )
-        if kind == "date":
-            add(
-                expectation(
-                    "expect_column_values_to_be_in_set",
-                    {"column": name + IS_DATE_SUFFIX, "value_set": [True]},
-                    id=f"{name}: date dd/mm/yyyy",
-                    column=name,
-                    format=PUBLISHED_DATE_FORMAT,
-                )
-            )
-        if spec.get("pattern"):
-            add(
-                expectation(
-                    "expect_column_values_to_match_regex",
-                    {"column": name, "regex": spec["pattern"]},
-                    id=f"{name}: format",
-                    column=name,
-                )
-            )
-        allowed = dictionary.allowed_values(spec.get("allowed"))
-        if allowed is not None:
-            numeric = kind in TYPE_PATTERNS
-            add(
-                expectation(
-                    "expect_column_values_to_be_in_set",
-                    {"column": name + VALUE_SUFFIX if numeric else name, "value_set": list(allowed)},
-                    id=f"{name}: allowed values",
-                    column=name,
-                    allowed_from=spec["allowed"] if isinstance(spec["allowed"], str) else None,
-                )
-            )
-        if spec.get("minimum") is not None or spec.get("maximum") is not None:
-            add(
-                expectation(
-                    "expect_column_values_to_be_between",
-                    {
-                        "column": name + VALUE_SUFFIX,
-                        "min_value": spec.get("minimum"),
-                        "max_value": spec.get("maximum"),
-                    },
-                    id=f"{name}: range",
-                    column=name,
-                )
-            )
+        expectations += column_expectations(spec, dictionary.allowed_values(spec.get("allowed")))
     return suite(
         DATASTORE_COLUMNS,
         expectations,
@@ -137,39 +60,6 @@ def datastore_columns_suite(dictionary: DataDictionary) -> dict:
         "by `carestats write-suites`: do not edit.",
         generated_from="expectations/data_dictionary.yaml",
     )
-
-
-def blank_as_null(text: pd.Series) -> pd.Series:
-    """'' as null over the same characters: only a validity bitmap is new,
-    where a copy would double the text.
-    """
-    array = pa.array(text, pa.large_string())
-    if isinstance(array, pa.ChunkedArray):
-        array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
-    if array.offset or array.null_count:  # a slice or existing nulls: their bitmaps would not line up
-        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
-    else:
-        present = pc.not_equal(array, "")
-        array = pa.Array.from_buffers(array.type, len(array), [present.buffers()[1], *array.buffers()[1:]])
-    return pd.Series(pd.arrays.ArrowStringArray(array, dtype=TEXT_DTYPE), index=text.index)
-
-
-def typed_frame(text: pd.DataFrame, dictionary: DataDictionary) -> pd.DataFrame:
-    """Published text with blanks as nulls, a numeric copy (<column>__value) of every number column and
-    a verdict (<column>__is_date) on every date column.
-
-    Text stays in Arrow strings: a Python object per cell would cost gigabytes on a large edition.
-    """
-    text = text.reset_index(drop=True)
-    frame = pd.DataFrame({name: blank_as_null(values) for name, values in text.items()})
-    for name in text.columns:
-        column = dictionary.column_for_name(name)
-        if column is not None and column.type in TYPE_PATTERNS:
-            frame[name + VALUE_SUFFIX] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-        if column is not None and column.type == "date":
-            readable = pd.to_datetime(frame[name], format=PUBLISHED_DATE_FORMAT, errors="coerce").notna()
-            frame[name + IS_DATE_SUFFIX] = verdict(readable, frame[name].notna())
-    return frame
 
 
 def _columns_by_template(
@@ -317,7 +207,7 @@ def validate_datastore(
     found, unknown = _columns_by_template(list(text.columns), dictionary)
     expected = _expected_columns(dictionary, as_at, found)
     missing = [name for names in expected.values() for name in names if name not in text.columns]
-    frame = typed_frame(text, dictionary)
+    frame = typed_frame(text, dictionary.column_for_name)
 
     entries: list[dict] = []
     skipped: list[Skipped] = []
@@ -344,7 +234,7 @@ def validate_datastore(
     context = RuleContext(
         dictionary,
         as_at,
-        typed_frame(previous, dictionary) if previous is not None else None,
+        typed_frame(previous, dictionary.column_for_name) if previous is not None else None,
         previous_as_at,
     )
     rule_entries: dict[str, tuple] = {}  # meta.id -> (rule, entry): to explain a failure in words

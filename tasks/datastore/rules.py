@@ -14,9 +14,8 @@ import pandas as pd
 
 from tasks.datastore.derive import grade_spread
 from tasks.shared.disclosure import group_mask
+from tasks.shared.quality.columns import VALUE_SUFFIX
 from tasks.shared.quality.rules import RuleBook, RuleContext, is_in, verdict
-
-VALUE_SUFFIX = "__value"  # a typed copy of a numeric column, added beside the published text
 
 DATASTORE_RULES = RuleBook()
 rule = DATASTORE_RULES.rule

@@ -82,14 +82,32 @@ class EditionFiles:
 
 
 @task(name="build-edition", task_run_name="build-edition-{as_at}", cache_policy=NO_CACHE)
-def build_edition(tables: dict[str, pd.DataFrame], as_at: dt.date) -> Edition:
-    """Services registered on the edition date, with derived columns and disclosure rules applied."""
+def build_edition(
+    tables: dict[str, pd.DataFrame], as_at: dt.date, staff: pd.DataFrame | None = None
+) -> Edition:
+    """Services registered on the edition date, with derived columns and disclosure rules applied.
+
+    staff: per CSNumber, the Total_WTE of its latest annual return accepted by the edition date; it is
+    the service's NumberStaff, and a service without one keeps the register's figure.
+    """
     dictionary = load_dictionary()
-    services = as_text(registered_on(tables["services"], as_at))
+    services = with_staff_from_returns(as_text(registered_on(tables["services"], as_at)), staff)
     frame = assemble_edition(services, tables, as_at, dictionary)
     published, withheld = apply_disclosure(frame, dictionary.datastore_columns(as_at), dictionary)
     get_run_logger().info("Edition %s: %d services registered", as_at, len(published))
     return Edition(as_at, published, withheld)
+
+
+def with_staff_from_returns(services: pd.DataFrame, staff: pd.DataFrame | None) -> pd.DataFrame:
+    """The services with NumberStaff from their annual return where they have one accepted."""
+    if staff is None or not len(staff):
+        return services
+    from_returns = services["CSNumber"].map(staff.set_index("CSNumber")["Total_WTE"].astype("Float64"))
+    services = services.copy()
+    services["NumberStaff"] = from_returns.where(from_returns.notna(), services["NumberStaff"]).astype(
+        "Float64"
+    )
+    return services
 
 
 @task(
@@ -188,10 +206,10 @@ def extract_age(extract: ExtractRef, as_at: dt.date) -> dict:
 
 
 def with_edition_manifest(
-    rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes]
+    rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes], staff_source: dict | None = None
 ) -> EditionFiles:
     """The edition's files plus `extra` (workbook, quality report) and, computed last,
-    the manifest over them all.
+    the manifest over them all; staff_source says which annual returns NumberStaff came from.
     """
     previous = rendered.previous
     facts = {
@@ -210,6 +228,8 @@ def with_edition_manifest(
         "changes_since_previous_edition": rendered.change_counts,
         "withheld_cells": rendered.withheld_cells,
     }
+    if staff_source:
+        facts["number_staff_from_annual_returns"] = staff_source
     return dataclasses.replace(rendered, files=with_manifest({**rendered.files, **extra}, facts))
 
 

@@ -174,6 +174,10 @@ class AnnualReturns:
         """The compliance report as at a day: every service that must submit and has not."""
         return f"{self.reports}/compliance_{as_at.isoformat()}.csv"
 
+    def compliance_by(self, group: str, as_at: dt.date) -> str:
+        """The compliance table by provider or council area as at a day."""
+        return f"{self.reports}/compliance_by_{group}_{as_at.isoformat()}.csv"
+
     def reminders(self, as_at: dt.date) -> str:
         """The reminder list as at a day: per provider, the services outstanding and their contact e-mail."""
         return f"{self.reports}/reminders_{as_at.isoformat()}.csv"

@@ -24,14 +24,15 @@ Needs = Callable[[dict, DataDictionary], list[str]]
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule may know besides the rows: the data dictionary, the edition date and the previous
-    edition (as a typed frame, for the checks across editions), when there are.
+    """What a rule may know besides the rows: the data dictionary, the edition date, the previous
+    edition (as a typed frame, for the checks across editions) when there are, and a domain's own facts.
     """
 
     dictionary: DataDictionary
     as_at: dt.date | None
     previous: pd.DataFrame | None = None
     previous_as_at: dt.date | None = None
+    facts: dict = field(default_factory=dict)  # what else a domain's rules know (a collection window)
 
 
 @dataclass(frozen=True)
