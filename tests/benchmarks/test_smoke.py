@@ -24,6 +24,8 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
                 "1",
                 "--workbook-scales",
                 "0.02",
+                "--returns-scales",
+                "",  # the returns stage has its own smoke test (test_returns_bench.py)
                 "--out",
                 str(tmp_path / "docs"),
             ]

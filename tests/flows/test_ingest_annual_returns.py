@@ -84,7 +84,18 @@ def land(lake, name, data):
 
 @pytest.fixture
 def lake(tmp_path):
-    location = str(tmp_path / "lake")
+    """A lake with a register extract and four export files landed, none ingested yet."""
+    return landed_lake(str(tmp_path / "lake"))
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """The same lake ingested once as at 2 March 2026, shared by the tests that only read it."""
+    location = landed_lake(str(tmp_path_factory.mktemp("ingested") / "lake"))
+    return location, ingest(location)
+
+
+def landed_lake(location):
     register(location)
     land(
         location,
@@ -139,8 +150,8 @@ def store_files(lake):
     return {key: store.read_bytes(key) for key in store.list_keys(YEAR.store_area)}
 
 
-def test_every_row_received_ends_in_exactly_one_place(lake):
-    summary = ingest(lake)
+def test_every_row_received_ends_in_exactly_one_place(ingested):
+    lake, summary = ingested
     assert summary["counts"] == {
         "files": 4,
         "files_unreadable": 1,
@@ -166,8 +177,8 @@ def test_every_row_received_ends_in_exactly_one_place(lake):
     )
 
 
-def test_quarantine_names_file_line_field_value_and_rule_and_keeps_the_file(lake):
-    ingest(lake)
+def test_quarantine_names_file_line_field_value_and_rule_and_keeps_the_file(ingested):
+    lake, _ = ingested
     store = open_lake(lake)
     folders = {key.split("/")[3] for key in store.list_keys("quarantine/annual-returns/2026")}
     assert {f.rsplit("-", 1)[0] for f in folders} == {
@@ -197,8 +208,8 @@ def test_quarantine_names_file_line_field_value_and_rule_and_keeps_the_file(lake
     assert unreadable["file"] == "annual_returns_2026-02-21.xlsx" and unreadable["line"] is None
 
 
-def test_every_file_received_is_kept_raw_under_its_checksum(lake):
-    ingest(lake)
+def test_every_file_received_is_kept_raw_under_its_checksum(ingested):
+    lake, _ = ingested
     store = open_lake(lake)
     for key in store.list_keys(YEAR.landing):
         data = store.read_bytes(key)
@@ -277,8 +288,8 @@ def test_concurrent_runs_ingest_each_file_once(lake):
     assert final["counts"]["received"] == 8
 
 
-def test_compliance_lists_who_must_submit_and_has_not_with_reminders(lake):
-    ingest(lake)
+def test_compliance_lists_who_must_submit_and_has_not_with_reminders(ingested):
+    lake, _ = ingested
     status = annual_returns_status(return_year=2026, lake=lake, as_at=dt.date(2026, 2, 1))
     assert status["counts"]["missing"] == 3  # HOME_B, LATE_HOME and SILENT had not submitted on 1 February
     assert status["compliance"]["mandatory"] == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -22,6 +23,9 @@ from tasks.shared.quality.suites import load_suite
 FIRST_DATA_LINE = 2
 SAMPLE_ROWS = 5
 NAMED_ROWS = 1000  # failing rows named in a report (all their lines are listed)
+# GX's context and its batch definition are not safe to share between threads: two validations at once
+# in one process (two flow runs in threads, a threaded task runner) would mix their results up.
+_GX_LOCK = threading.Lock()
 
 
 @cache
@@ -68,6 +72,13 @@ def run_expectations(
         return {r.expectation_config.meta["id"]: r for r in result.results}
 
     results: dict[str, Any] = {}
+    with _GX_LOCK:
+        _validate_groups(groups, frame, validate, results)
+    return results
+
+
+def _validate_groups(groups: dict, frame: pd.DataFrame, validate: Callable, results: dict[str, Any]) -> None:
+    """Judge each group of expectations on its columns, then rerun those that failed in full."""
     for columns, chosen in groups.items():
         batch_frame = frame if columns is None else frame[list(columns)]
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": batch_frame})
@@ -76,7 +87,6 @@ def run_expectations(
         if failing:
             judged.update(validate(batch, failing, "COMPLETE"))
         results.update(judged)
-    return results
 
 
 def named_rows(text: pd.DataFrame, positions: list[int], naming_columns: list[str]) -> list[str]:
