@@ -25,7 +25,7 @@ NEXT_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END) +1 day" +%Y-%m-
 
 help:
 	@echo "make demo         install, simulate the register and a year of annual returns, ingest the returns,"
-	@echo "                  publish the last two monthly Datastore editions"
+	@echo "                  publish the last two monthly Datastore editions, deliver the SSSC share"
 	@echo "make demo-blocked after make demo: the quality gate blocks an edition built from a corrupted extract"
 	@echo "make test         install, check lint and format (ruff), and run the whole test suite"
 	@echo "make format       rewrite the code in the project's format (ruff), then fix what lint reports"
@@ -40,7 +40,14 @@ install:
 # read once the project is installed.
 RETURN_YEAR = $(shell $(RUN) python -c "from carestats.collection import latest_open_year; print(latest_open_year())")
 
-demo: install
+# The demo's pseudonym key: random, made once on this machine, never in the code (production reads the
+# Prefect Secret block sssc-pseudonym-key).
+SSSC_DEMO_KEY := $(PREFECT_HOME)/sssc-demo-key
+
+$(SSSC_DEMO_KEY):
+	@mkdir -p $(dir $@) && umask 077 && python3 -c "import secrets; print(secrets.token_hex(32))" > $@
+
+demo: install $(SSSC_DEMO_KEY)
 	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 2 --return-year $(RETURN_YEAR)
 	$(RUN) carestats ingest-returns --year $(RETURN_YEAR)
 	$(RUN) carestats publish-datastore --as-at $(PREVIOUS_MONTH_END)
@@ -53,6 +60,10 @@ demo: install
 	@echo "  compliance reports and reminders under $(CARESTATS_LAKE)/reports/annual-returns/$(RETURN_YEAR)/."
 	@echo "Datastore editions are under $(CARESTATS_LAKE)/publish/datastore/ (one folder per edition; NumberStaff from the returns):"
 	@ls -1 $(CARESTATS_LAKE)/publish/datastore/$(LAST_MONTH_END)
+	@echo
+	CARESTATS_SSSC_PSEUDONYM_KEY=$$(cat $(SSSC_DEMO_KEY)) $(RUN) carestats share-sssc --year $(RETURN_YEAR) --as-at $(LAST_MONTH_END)
+	@echo "The SSSC delivery is under $${CARESTATS_SSSC_TARGET:-$(CARESTATS_LAKE)/deliveries/sssc}/$(RETURN_YEAR)/; its disclosure report:"
+	@cat $${CARESTATS_SSSC_TARGET:-$(CARESTATS_LAKE)/deliveries/sssc}/$(RETURN_YEAR)/delivery-*/disclosure_report_$(RETURN_YEAR).json | tail -n 60
 
 # Demo only: a corrupted copy of the latest extract, the gate stopping its edition, the copy removed again.
 demo-blocked: install

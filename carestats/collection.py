@@ -91,3 +91,14 @@ def latest_open_year(today: dt.date | None = None, path: Path | None = None) -> 
             f"no annual-return window configured in {path or windows_file()} has opened by {today}"
         )
     return max(opened)
+
+
+def latest_closed_year(today: dt.date | None = None, path: Path | None = None) -> int:
+    """The latest configured return year whose window closed before today: what is shared after close."""
+    today = today or dt.date.today()
+    closed = [year for year, window in collection_windows(path).items() if window.closes < today]
+    if not closed:
+        raise BadInputError(
+            f"no annual-return window configured in {path or windows_file()} has closed by {today}"
+        )
+    return max(closed)

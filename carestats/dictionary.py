@@ -266,6 +266,26 @@ class DataDictionary:
             allowed_items=tuple(self.raw["annual_return"][items]) if items else None,
         )
 
+    @property
+    def sssc_share(self) -> dict[str, Any]:
+        """The SSSC share's section: disclosure settings, sub-sectors, coarsening ladder, columns."""
+        return self.raw["sssc_share"]
+
+    def sssc_extract_columns(self) -> list[Column]:
+        """The record-level staffing extract's columns in order: one row per service and job role."""
+        return [self._column(spec, None) for spec in self.sssc_share["extract_columns"]]
+
+    def sssc_table_columns(self) -> list[Column]:
+        """The figures of every cell of the aggregate tables, in order."""
+        return [self._column(spec, None) for spec in self.sssc_share["table_columns"]]
+
+    def sub_sector(self, care_service: str, subtype: str | None) -> str:
+        """The SSSC sub-sector of a service: by its care service, or by its subtype where that decides."""
+        entry = self.sssc_share["sub_sectors"][care_service]
+        if isinstance(entry, dict):
+            return entry.get(subtype or "", entry.get("default", next(iter(entry.values()))))
+        return entry
+
     def column_for_name(self, name: str) -> Column | None:
         """The dictionary's column for a published name, matching YYZZ financial-year names too."""
         for spec in self.raw["datastore"]["columns"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carestats.errors import BadInputError
@@ -35,6 +35,19 @@ class Settings(BaseSettings):
     return_windows: str | None = Field(
         default=None,
         description="The annual-return collection windows (YAML file); default: the project's own",
+    )
+    sssc_target: str | None = Field(
+        default=None,
+        description="Where the SSSC staffing extract is delivered: s3://bucket/prefix (AWS_ENDPOINT_URL_S3 "
+        "for a non-AWS endpoint) or a folder; default: deliveries/sssc in the lake",
+    )
+    sssc_pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="The key of the SSSC pseudonyms (at least 32 characters), for local runs; production "
+        "reads the Prefect Secret block named by sssc_key_block instead",
+    )
+    sssc_key_block: str = Field(
+        default="sssc-pseudonym-key", description="The Prefect Secret block holding the pseudonym key"
     )
 
 

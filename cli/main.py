@@ -163,6 +163,54 @@ def returns_status(
     return CommandResult(summary, lines)
 
 
+@cli.command("share-sssc", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@click.option(
+    "--year",
+    "return_year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    help="Return year to share (default: the latest whose collection window has closed).",
+)
+@month_end_option(
+    "--as-at", help="Datastore edition the linkage check runs against (default: the last month end)."
+)
+@click.option(
+    "--k", type=click.IntRange(2, 100), default=None, help="Fewest services per released combination."
+)
+@lake_option
+@common_options
+def share_sssc(
+    return_year: int | None,
+    as_at: dt.date | None,
+    k: int | None,
+    lake: str | None,
+    as_json: bool,
+    verbose: bool,
+):
+    """Deliver a year's anonymised staffing to the SSSC (extract, tables, disclosure report)."""
+    quiet_third_party_noise()
+    from flows.share_staffing_with_sssc import share_staffing_with_sssc
+
+    summary = share_staffing_with_sssc(return_year=return_year, lake=lake, as_at=as_at, k=k)
+    delivery, report = summary["delivery"], summary["disclosure"]
+    services, linkage = report["services"], report["linkage"]
+    lines = [
+        f"SSSC share {summary['return_year']}: delivery {delivery['delivery']} {delivery['outcome']} "
+        f"to {delivery['target']}",
+        f"Services: {services['released']:,} of {services['with_a_current_return']:,} released, "
+        f"{services['left_out_too_rare']:,} left out, WTE withheld for {services['wte_withheld']:,}",
+        f"k required {report['k_required']}, reached {report['k_reached']}; records matched to fewer than k "
+        f"named services of the Datastore of {summary['public_view_as_at']}: "
+        f"{linkage['matched_to_fewer_than_k']} (fewest matched: {linkage['fewest_named_services_matched']})",
+        *[
+            f"Table {name}: {t['primary']} cells suppressed, {t['secondary']} more to protect them, "
+            f"{t['recoverable']} recoverable"
+            for name, t in report["tables"].items()
+        ],
+    ]
+    return CommandResult(summary, lines)
+
+
 @cli.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

@@ -12,8 +12,13 @@ from carestats.dictionary import DataDictionary, load_dictionary
 from tasks.annual_returns.validation import RETURN_COLUMNS_SUITE, annual_return_columns_suite
 from tasks.datastore.quality import DATASTORE_COLUMNS, datastore_columns_suite
 from tasks.shared.quality.suites import suite_bytes, write_suites
+from tasks.sssc.validation import EXTRACT_COLUMNS_SUITE, sssc_extract_columns_suite
 
-GENERATORS = {DATASTORE_COLUMNS: datastore_columns_suite, RETURN_COLUMNS_SUITE: annual_return_columns_suite}
+GENERATORS = {
+    DATASTORE_COLUMNS: datastore_columns_suite,
+    RETURN_COLUMNS_SUITE: annual_return_columns_suite,
+    EXTRACT_COLUMNS_SUITE: sssc_extract_columns_suite,
+}
 
 
 def generated_suites(dictionary: DataDictionary | None = None) -> dict[str, bytes]:

@@ -40,3 +40,15 @@ def staff_facts(staff: pd.DataFrame) -> dict:
         "return_years": sorted({int(y) for y in staff["Return_Year"]}),
         "figures_sha256": hashlib.sha256(used.encode()).hexdigest(),
     }
+
+
+def with_staff_from_returns(services: pd.DataFrame, staff: pd.DataFrame | None) -> pd.DataFrame:
+    """The services with NumberStaff from their annual return where they have one accepted."""
+    if staff is None or not len(staff):
+        return services
+    from_returns = services["CSNumber"].map(staff.set_index("CSNumber")["Total_WTE"].astype("Float64"))
+    services = services.copy()
+    services["NumberStaff"] = from_returns.where(from_returns.notna(), services["NumberStaff"]).astype(
+        "Float64"
+    )
+    return services

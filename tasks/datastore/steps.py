@@ -17,6 +17,7 @@ from carestats.dictionary import load_dictionary
 from carestats.policies import WORKBOOK_BY_EDITION_CSV, retry_transient_only
 from carestats.provenance import code_version
 from carestats.settings import get_settings
+from tasks.annual_returns.staff import with_staff_from_returns
 from tasks.datastore import changes as changes_file
 from tasks.datastore.derive import assemble_edition
 from tasks.datastore.quality import validate_datastore
@@ -96,18 +97,6 @@ def build_edition(
     published, withheld = apply_disclosure(frame, dictionary.datastore_columns(as_at), dictionary)
     get_run_logger().info("Edition %s: %d services registered", as_at, len(published))
     return Edition(as_at, published, withheld)
-
-
-def with_staff_from_returns(services: pd.DataFrame, staff: pd.DataFrame | None) -> pd.DataFrame:
-    """The services with NumberStaff from their annual return where they have one accepted."""
-    if staff is None or not len(staff):
-        return services
-    from_returns = services["CSNumber"].map(staff.set_index("CSNumber")["Total_WTE"].astype("Float64"))
-    services = services.copy()
-    services["NumberStaff"] = from_returns.where(from_returns.notna(), services["NumberStaff"]).astype(
-        "Float64"
-    )
-    return services
 
 
 @task(

@@ -99,11 +99,14 @@ def dated_folders(names: list[str]) -> list[dt.date]:
     return sorted(dates)
 
 
-def open_lake(location: str) -> Lake:
-    """A lake from CARESTATS_LAKE: a folder path, or s3://bucket/prefix (encrypted as the settings say)."""
+def open_lake(location: str, server_side_encryption: str | None = None) -> Lake:
+    """A lake from CARESTATS_LAKE: a folder path, or s3://bucket/prefix, encrypted as the settings say
+    unless `server_side_encryption` is given (a partner's bucket that must always be encrypted).
+    """
     if location.startswith("s3://"):
         bucket, _, prefix = location[len("s3://") :].partition("/")
-        return S3Lake(bucket, prefix.strip("/"), get_settings().s3_server_side_encryption)
+        encryption = server_side_encryption or get_settings().s3_server_side_encryption
+        return S3Lake(bucket, prefix.strip("/"), encryption)
     return LocalLake(Path(location))
 
 

@@ -8,7 +8,7 @@ The lake (a folder locally, an S3 prefix in production) has eight areas:
 - quality/     the quality report of anything a gate blocked (a passing report travels with its subject);
 - curated/     checked, typed data that later flows build on (accepted annual returns);
 - publish/     what the public reads: one folder per edition, a manifest in each, latest.json beside them;
-- deliveries/  what we send to a partner (the SSSC's staffing extract);
+- deliveries/  what we send to a partner (the SSSC's staffing extract, when no target is set) and its log;
 - reports/     internal reports for the regulator's staff, never published (compliance, reminders).
 
 Keys are '/'-separated paths relative to the lake root. A flow asks this module where a thing lives and
@@ -181,3 +181,55 @@ class AnnualReturns:
     def reminders(self, as_at: dt.date) -> str:
         """The reminder list as at a day: per provider, the services outstanding and their contact e-mail."""
         return f"{self.reports}/reminders_{as_at.isoformat()}.csv"
+
+
+@dataclass(frozen=True)
+class SsscDelivery:
+    """Where the SSSC staffing extract of one return year is delivered, its files' names, and the log.
+
+    Keys of the delivery are relative to the target (CARESTATS_SSSC_TARGET: the SSSC's bucket, or a
+    folder); without one the target is deliveries/sssc in the lake. Each delivery of new content is a
+    folder of its own, <year>/delivery-NNN, swapped in whole with its manifest last; <year>/latest.json
+    names the newest.
+    """
+
+    return_year: int
+
+    DEFAULT_TARGET = f"{DELIVERIES}/sssc"  # in the lake, when no target is set
+    LOG = f"{DELIVERIES}/sssc-delivery-log.jsonl"  # in the lake: every delivery, what went where and when
+
+    @property
+    def area(self) -> str:
+        """<year> under the target: one folder per delivery, and latest.json."""
+        return str(self.return_year)
+
+    @staticmethod
+    def delivery(number: int) -> str:
+        """A delivery's folder name (delivery-001): numbered so that names sort in delivery order."""
+        return f"delivery-{number:03d}"
+
+    @property
+    def extract(self) -> str:
+        """The record-level staffing extract: one row per service and job role."""
+        return f"sssc_staffing_{self.return_year}.csv"
+
+    def table(self, name: str) -> str:
+        """One aggregate table (by_sub_sector_and_employer_type, ...)."""
+        return f"sssc_table_{name}_{self.return_year}.csv"
+
+    @property
+    def disclosure_report(self) -> str:
+        """What disclosure control did and found: k, coarsening, suppression, the linkage check."""
+        return f"disclosure_report_{self.return_year}.json"
+
+    @property
+    def notes(self) -> str:
+        """Every column's definition, the rounding and the symbols, in words."""
+        return f"notes_{self.return_year}.txt"
+
+    @property
+    def quality_report(self) -> ReportPlace:
+        """The gate's report on the delivery, kept in quality/sssc/<year> whatever the verdict."""
+        return ReportPlace(
+            f"{QUALITY}/sssc/{self.return_year}", f"quality_sssc_{self.return_year}", always=True
+        )
