@@ -164,6 +164,7 @@ def _outcome(lake, place: SsscDelivery, number: int, outcome: str, manifest_byte
 
 @task(
     name="log-sssc-delivery",
+    task_run_name="log-sssc-delivery-{delivery[return_year]}",
     retries=2,
     retry_delay_seconds=10,
     retry_condition_fn=retry_transient_only,

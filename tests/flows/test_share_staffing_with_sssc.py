@@ -85,7 +85,9 @@ def share(lake: str, **parameters):
     return share_staffing_with_sssc(return_year=YEAR, lake=lake, as_at=AS_AT, return_state=True, **parameters)
 
 
-def test_a_delivery_lands_encrypted_whole_and_is_logged(returns_lake, s3_bucket, keyed, monkeypatch):
+def test_a_delivery_lands_encrypted_and_whole_and_the_same_returns_are_never_sent_twice(
+    returns_lake, s3_bucket, keyed, monkeypatch
+):
     monkeypatch.setenv("CARESTATS_SSSC_TARGET", s3_bucket)
     state = share(returns_lake)
     summary = state.result()
@@ -119,6 +121,22 @@ def test_a_delivery_lands_encrypted_whole_and_is_logged(returns_lake, s3_bucket,
     assert "delivery-001" in traces  # the traces are really this run's
     assert KEY not in traces and KEY.encode().hex() not in traces
 
+    # A re-delivery of the same returns writes nothing; new content is the next delivery.
+    before = {key: head["ETag"] + str(head["LastModified"]) for key, head in objects(bucket, prefix).items()}
+    again = share(returns_lake).result()
+    assert again["delivery"] == {**summary["delivery"], "outcome": "already delivered"}
+    after = {key: head["ETag"] + str(head["LastModified"]) for key, head in objects(bucket, prefix).items()}
+    assert after == before
+    stricter = share(returns_lake, k=8).result()
+    assert stricter["delivery"]["delivery"] == 2
+    assert json.loads(body(bucket, f"{prefix}/{YEAR}/latest.json"))["edition"] == "delivery-002"
+    assert json.loads(body(bucket, f"{folder}/manifest.json")) == manifest  # the first delivery stays
+    outcomes = [
+        json.loads(line)["outcome"]
+        for line in lake_file(returns_lake, "deliveries/sssc-delivery-log.jsonl").decode().splitlines()
+    ]
+    assert outcomes[-3:] == ["delivered", "already delivered", "delivered"]
+
 
 def lake_file(lake: str, key: str) -> bytes:
     from pathlib import Path
@@ -142,29 +160,6 @@ async def run_traces(flow_run_id) -> str:
     parts += [json.dumps(a.data, default=str) + str(a.description) for a in artifacts]
     parts += [json.dumps(t.task_inputs, default=str) for t in tasks if t.flow_run_id == flow_run_id]
     return "\n".join(parts)
-
-
-def test_a_redelivery_of_the_same_returns_writes_nothing_and_new_content_is_the_next_delivery(
-    returns_lake, s3_bucket, keyed, monkeypatch
-):
-    monkeypatch.setenv("CARESTATS_SSSC_TARGET", s3_bucket)
-    bucket, _, prefix = s3_bucket.removeprefix("s3://").partition("/")
-    first = share(returns_lake).result()
-    before = {key: head["ETag"] + str(head["LastModified"]) for key, head in objects(bucket, prefix).items()}
-    again = share(returns_lake).result()
-    assert again["delivery"] == {**first["delivery"], "outcome": "already delivered"}
-    after = {key: head["ETag"] + str(head["LastModified"]) for key, head in objects(bucket, prefix).items()}
-    assert after == before
-
-    stricter = share(returns_lake, k=8).result()
-    assert stricter["delivery"]["delivery"] == 2
-    assert json.loads(body(bucket, f"{prefix}/{YEAR}/latest.json"))["edition"] == "delivery-002"
-    assert body(bucket, f"{prefix}/{YEAR}/delivery-001/manifest.json")  # the first delivery stays
-    outcomes = [
-        json.loads(line)["outcome"]
-        for line in lake_file(returns_lake, "deliveries/sssc-delivery-log.jsonl").decode().splitlines()
-    ]
-    assert outcomes[-3:] == ["delivered", "already delivered", "delivered"]
 
 
 def test_an_outage_midway_is_retried_and_the_delivery_completes(
