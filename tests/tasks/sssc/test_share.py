@@ -29,9 +29,13 @@ AS_AT = dt.date(2026, 3, 31)
 PLACE = SsscDelivery(2026)
 
 
-@cache
 def simulated(scale: float, year: int = 2026):
     """The register and the current returns of a simulated year, and the public view as at AS_AT."""
+    return _simulated(scale, year)  # one cache entry whether the year is given or not
+
+
+@cache
+def _simulated(scale: float, year: int):
     history = simulate_history(seed=2025, scale=scale)
     returns = current_returns(simulate_returns(history, collection_window(year), seed=2025))
     register = extract_tables(history, AS_AT)["services"]
