@@ -95,15 +95,17 @@ def publish_datastore(as_at: dt.date | None, lake: str | None, workbook: bool, a
     return CommandResult(summary, lines)
 
 
-def return_year_option(command):
-    """--year: the return year (the year the returns are collected in)."""
+def return_year_option(default: str = "the latest opened"):
+    """--year: the return year (the year the returns are collected in); `default` says which year a
+    command takes without it.
+    """
     return click.option(
         "--year",
         "return_year",
         type=click.IntRange(2000, 2100),
         default=None,
-        help="Return year: 2026 for those collected in January-February 2026 (default: the latest opened).",
-    )(command)
+        help=f"Return year: 2026 for those collected in January-February 2026 (default: {default}).",
+    )
 
 
 def _counts_line(counts: dict) -> str:
@@ -115,7 +117,7 @@ def _counts_line(counts: dict) -> str:
 
 
 @cli.command("ingest-returns", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
-@return_year_option
+@return_year_option()
 @date_option("--as-at", help="Day the compliance report is as at (default: today).")
 @lake_option
 @common_options
@@ -139,7 +141,7 @@ def ingest_returns(
 
 
 @cli.command("returns-status", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
-@return_year_option
+@return_year_option()
 @date_option("--as-at", help="Day to report as at (default: today).")
 @lake_option
 @common_options
@@ -164,13 +166,7 @@ def returns_status(
 
 
 @cli.command("share-sssc", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
-@click.option(
-    "--year",
-    "return_year",
-    type=click.IntRange(2000, 2100),
-    default=None,
-    help="Return year to share (default: the latest whose collection window has closed).",
-)
+@return_year_option("the latest whose collection window has closed")
 @month_end_option(
     "--as-at", help="Datastore edition the linkage check runs against (default: the last month end)."
 )

@@ -126,12 +126,9 @@ def failing_rows(
     ).dt.normalize()
 
     context = RuleContext(dictionary, None, facts={"window": window, "today": today})
-    entries = list(load_suite(RETURN_COLUMNS_SUITE)["expectations"])
-    for entry in return_rule_entries(dictionary):
-        meta = entry["meta"]
-        rule = RETURN_RULES[meta["rule"]]
-        frame[entry["kwargs"]["column"]] = rule.check(frame, meta["params"], context)
-        entries.append(entry)
+    rules = return_rule_entries(dictionary)
+    RETURN_RULES.add_verdicts(frame, rules, context)
+    entries = [*load_suite(RETURN_COLUMNS_SUITE)["expectations"], *rules]
     failures = judge(
         frame,
         "annual_return",

@@ -20,7 +20,7 @@ from pycanon import anonymity
 
 from carestats.dictionary import DataDictionary
 from tasks.shared.cell_suppression import round_to_base
-from tasks.sssc.attributes import RELEASED, Ladder, describe, with_register
+from tasks.sssc.attributes import RELEASED, Ladder, describe
 from tasks.sssc.pseudonym import pseudonyms
 
 STAFF_TOLERANCE = 0.005  # the Datastore prints NumberStaff to 2 decimal places
@@ -46,8 +46,8 @@ class Released:
 
 
 def release(
-    returns: pd.DataFrame,
-    register: pd.DataFrame,
+    services: pd.DataFrame,
+    described: pd.DataFrame,
     public: pd.DataFrame,
     key: bytes,
     dictionary: DataDictionary,
@@ -57,15 +57,14 @@ def release(
 ) -> Released:
     """The extract of the current returns, disclosure-controlled against the public view.
 
-    returns: the current accepted returns (the curated store's rows with Current "Yes");
-    register: the register's services (CSNumber, CareService, Subtype, ServiceType, Council_Area_Name);
-    public: what the public Datastore names (the same columns and NumberStaff as it prints them).
+    services: the current accepted returns beside their register entries (attributes.with_register);
+    described: those services described at every fineness (attributes.describe, total WTE as the
+    Datastore prints it);
+    public: what the public Datastore names (the register's columns and NumberStaff as it prints them).
     """
     ladder = Ladder.from_dictionary(dictionary)
     roles = list(dictionary.job_roles)
     rounding = dictionary.sssc_share["disclosure"]["extract_rounding"]
-    services = with_register(returns, register)
-    described = describe(services, services["Total_WTE"].astype("Float64").round(2), dictionary)
     public_described = describe(public, public["NumberStaff"].astype("Float64").round(2), dictionary)
     wte = {role: round_to_base(services[f"{role}_WTE"].astype("Float64"), rounding["WTE"]) for role in roles}
     wte_low = sum((wte[r] - rounding["WTE"] / 2).clip(lower=0).fillna(0).to_numpy(dtype=float) for r in roles)

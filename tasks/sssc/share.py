@@ -77,11 +77,11 @@ def build_share(
     place = SsscDelivery(return_year)
     disclosure = dictionary.sssc_share["disclosure"]
     k = k or disclosure["k"]
-    released = release(
-        returns, register, public, key, dictionary, k=k, max_wte_per_person=wte_per_person_cap()
-    )
     services = with_register(returns, register)
-    described = describe(services, services["Total_WTE"].astype("Float64"), dictionary)
+    described = describe(services, services["Total_WTE"].astype("Float64").round(2), dictionary)
+    released = release(
+        services, described, public, key, dictionary, k=k, max_wte_per_person=wte_per_person_cap()
+    )
     tables = build_tables(staffing_units(services, described, list(dictionary.job_roles)), dictionary)
     report = disclosure_report(released, tables, dictionary, k=k, return_year=return_year, as_at=as_at)
     extract_text = published_text(released.extract, dictionary.sssc_extract_columns())

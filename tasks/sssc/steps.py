@@ -18,7 +18,8 @@ from prefect.tasks import exponential_backoff
 from carestats.dictionary import load_dictionary
 from carestats.policies import retry_transient_only
 from carestats.settings import get_settings
-from tasks.annual_returns.store import read_parquet, require_store
+from tasks.annual_returns.steps import load_store
+from tasks.annual_returns.store import require_store
 from tasks.shared.canonical_json import canonical_json
 from tasks.shared.lake import open_lake, sha256_hex
 from tasks.shared.lake_map import LATEST, MANIFEST, AnnualReturns, SsscDelivery
@@ -46,10 +47,9 @@ def delivery_target(lake_location: str) -> str:
 )
 def load_current_returns(lake_location: str, return_year: int) -> pd.DataFrame:
     """The year's current accepted returns (one per service) from the curated store."""
-    lake, place = open_lake(lake_location), AnnualReturns(return_year)
-    key = f"{place.store}/{place.RETURNS}"
-    require_store(lake.exists(key), return_year, lake.uri(place.store))
-    returns = read_parquet(lake.read_bytes(key))
+    returns = load_store(lake_location, return_year)
+    where = open_lake(lake_location).uri(AnnualReturns(return_year).store)
+    require_store(returns is not None, return_year, where)
     current = returns.loc[returns["Current"] == "Yes"].reset_index(drop=True)
     get_run_logger().info("%d services have a current accepted return for %d", len(current), return_year)
     return current

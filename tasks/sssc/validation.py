@@ -100,12 +100,7 @@ def _run(
 ) -> list[Failure]:
     context = RuleContext(dictionary, None, facts=facts)
     frame = frame.reset_index(drop=True).copy()
-    for entry in entries:
-        meta = entry["meta"]
-        if "rule" in meta:
-            frame[entry["kwargs"]["column"]] = SSSC_RULES[meta["rule"]].check(
-                frame, meta.get("params", {}), context
-            )
+    SSSC_RULES.add_verdicts(frame, entries, context)
     return judge(frame, name, entries, parameters=facts, naming_columns=["Pseudonym"])
 
 

@@ -72,6 +72,17 @@ class RuleBook:
         """The rule a suite entry names."""
         return self.rules[name]
 
+    def add_verdicts(self, frame: pd.DataFrame, entries: list[dict], context: RuleContext) -> None:
+        """Add to `frame` the helper column (kwargs.column) of every entry that names a rule (meta.rule),
+        so that the suite's entries can judge it.
+        """
+        for entry in entries:
+            meta = entry["meta"]
+            if "rule" in meta:
+                frame[entry["kwargs"]["column"]] = self[meta["rule"]].check(
+                    frame, meta.get("params", {}), context
+                )
+
 
 def verdict(ok: pd.Series, applies: pd.Series) -> pd.Series:
     """True/False where the rule applies, None elsewhere (GX skips nulls)."""
