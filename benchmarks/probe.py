@@ -23,13 +23,24 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+READ_BACK_ATTEMPTS, READ_BACK_PAUSE = 50, 0.2  # up to 10 s for the server to record the runs
+
+
 def task_seconds(flow_run_id) -> dict[str, float]:
     """Seconds each task of a flow run took, by the task's function name, read back from the Prefect API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    # Task runs reach the server as events, after the flow has returned: read them back once all are final
+    # (until then a run's total_run_time is still 0).
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        for _ in range(READ_BACK_ATTEMPTS):
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+            if runs and all(run.state is not None and run.state.is_final() for run in runs):
+                break
+            time.sleep(READ_BACK_PAUSE)
     seconds: dict[str, float] = {}
     for run in runs:
         name = run.task_key.rsplit("-", 1)[0]  # the function's name: run names carry the edition date
