@@ -67,6 +67,14 @@ def is_month_end(day: dt.date) -> bool:
     return (day + dt.timedelta(days=1)).day == 1
 
 
+YEAR_END = (3, 31)  # the financial year ends on 31 March: that edition is the year's snapshot
+
+
+def is_year_end(day: dt.date) -> bool:
+    """True on 31 March: the edition as at that day is also the year-end snapshot, kept for good."""
+    return (day.month, day.day) == YEAR_END
+
+
 def require_past_month_end(day: dt.date, what: str = "edition date", today: dt.date | None = None) -> dt.date:
     """`day` itself when it is a month end not after today; otherwise a BadInputError in one line.
 

@@ -65,6 +65,8 @@ class RegisterExtract:
         """The key of one extract table (services, gradings, ...)."""
         return f"{self.folder}/{name}.csv"
 
+    SIMULATED = "simulated.json"  # written beside the tables by the simulator, never by the real system
+
     @property
     def quarantine(self) -> str:
         """quarantine/register/<extract date>: a copy of an extract that could not be read."""
@@ -114,6 +116,39 @@ class DatastoreEdition:
         """quality_<as_at>.json and .html: published with the edition, or kept in quality/datastore/<as_at>/
         when the gate blocked it."""
         return ReportPlace(f"{QUALITY}/datastore/{self.stamp}", f"quality_{self.stamp}", always=False)
+
+    DATAPACKAGE = "datapackage.json"  # in every edition: a Frictionless Data Package descriptor of its files
+
+    REVISIONS = f"{AREA}/revisions"  # <as_at>/revision-NNN under here: each replaced year-end revision
+
+    def revision(self, number: int) -> str:
+        """publish/datastore/revisions/<as_at>/revision-NNN: a year-end snapshot's revision once a later one
+        replaced it in the edition's folder; kept whole, manifest included, and never rewritten.
+        """
+        return f"{self.REVISIONS}/{self.stamp}/revision-{number:03d}"
+
+    @property
+    def revisions(self) -> str:
+        """publish/datastore/revisions/<as_at>: the replaced revisions of this year-end snapshot."""
+        return f"{self.REVISIONS}/{self.stamp}"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The public catalogue of editions: a static page and its JSON, at the root of the publish area.
+
+    Both are rebuilt from the editions' manifests after every publication; links in them are relative to
+    the publish area, so the page works from a plain folder and from an S3 static website alike.
+    """
+
+    AREA = PUBLISH
+    PAGE = "index.html"
+    JSON = "catalogue.json"
+
+    @classmethod
+    def key(cls, name: str) -> str:
+        """publish/<name>: where the page or its JSON lives in the lake."""
+        return f"{cls.AREA}/{name}"
 
 
 @dataclass(frozen=True)
