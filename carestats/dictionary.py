@@ -55,6 +55,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Publisher:
+    """Who publishes the Datastore and how to reach them, as every published file names them."""
+
+    name: str
+    team: str
+    email: str
+    phone: str
+    website: str
+    source: str
+    licence_url: str
+
+    @property
+    def contact(self) -> str:
+        """One line a reader can act on: the team, its e-mail address and its phone number."""
+        return f"{self.name} {self.team}: {self.email}, {self.phone}."
+
+
+@dataclass(frozen=True)
 class ExtractTable:
     """One register extract table as the dictionary describes it: what it holds, its key and its columns."""
 
@@ -156,6 +174,11 @@ class DataDictionary:
     def datastore_title(self) -> str:
         """The Datastore's published title, as the workbook's cover and properties give it."""
         return self.raw["datastore"]["title"]
+
+    @property
+    def publisher(self) -> Publisher:
+        """Who publishes the Datastore, its contact details, the data's source and the licence's address."""
+        return Publisher(**self.raw["publisher"])
 
     @property
     def licence(self) -> str:
