@@ -14,12 +14,13 @@ from typing import Any
 
 import click
 
-from carestats.errors import BadInputError, QualityGateBlocked
+from carestats.errors import BadInputError, PartlyDone, QualityGateBlocked
 from carestats.settings import require_past_month_end
 
-EXIT_DONE, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2, 3
+EXIT_DONE, EXIT_BLOCKED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_PARTLY_DONE = 0, 1, 2, 3, 4
 EXIT_CODES_HELP = (
-    "Exit codes: 0 done; 1 blocked by a quality gate; 2 bad input or usage; 3 failed for another reason."
+    "Exit codes: 0 done; 1 blocked by a quality gate; 2 bad input or usage; 3 failed for another reason; "
+    "4 partly done (some items of a batch failed, the rest completed)."
 )
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -97,7 +98,9 @@ def quiet_third_party_noise() -> None:
     import prefect  # noqa: F401  (configures Prefect's loggers, which the filters then join)
 
     def expected_failure_as_one_line(record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], (BadInputError, QualityGateBlocked)):
+        if record.exc_info and isinstance(
+            record.exc_info[1], (BadInputError, QualityGateBlocked, PartlyDone)
+        ):
             record.exc_info, record.exc_text = None, None
         return True
 

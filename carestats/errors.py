@@ -18,3 +18,9 @@ class MissingInputError(BadInputError, FileNotFoundError):
 
 class QualityGateBlocked(RuntimeError):
     """A quality gate found a critical failure: nothing was published (CLI exit code 1)."""
+
+
+class PartlyDone(RuntimeError):
+    """A batch in which some items failed and the rest completed (a backfill's editions): the message says
+    which failed and why (CLI exit code 4).
+    """

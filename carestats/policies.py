@@ -59,9 +59,18 @@ class KeyedOnParameters(CachePolicy):
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-# The workbook is a pure function of the edition's CSV (named by its sha256), its date and its change
-# counts, and the costliest file to make: a rerun of an unchanged edition takes it from result storage.
-WORKBOOK_BY_EDITION_CSV = KeyedOnParameters(parameters=("as_at", "csv_sha256", "changes"))
+# The workbook is a pure function of the edition's CSV (named by its sha256), its date, its change counts and
+# whether the data is simulated, and the costliest file to make: a rerun of an unchanged edition takes it
+# from result storage.
+WORKBOOK_BY_EDITION_CSV = KeyedOnParameters(parameters=("as_at", "csv_sha256", "changes", "simulated"))
+
+
+# An edition of a backfill is a function of its lake, date, register extract (named by every file's sha256),
+# the previous month's extract, the annual returns' store manifests, its options and the code version: an
+# edition whose inputs and code are unchanged is skipped, never rebuilt.
+EDITION_BY_INPUTS = KeyedOnParameters(
+    parameters=("lake", "as_at", "extract", "previous_extract", "returns", "workbook", "row_count_tolerance")
+)
 
 
 def is_transient(error: BaseException) -> bool:

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         default=None,
         description="The annual-return collection windows (YAML file); default: the project's own",
     )
+    keep_monthly_editions: int | None = Field(
+        default=None,
+        ge=1,
+        description="How many of the newest monthly Datastore editions stay published; older ones are "
+        "removed after each publication. Year-end snapshots always stay. Default: every edition",
+    )
+    backfill_workers: int = Field(
+        default=2, ge=1, description="How many editions a backfill builds at once (one per core suits most)"
+    )
     sssc_target: str | None = Field(
         default=None,
         description="Where the SSSC staffing extract is delivered: s3://bucket/prefix (AWS_ENDPOINT_URL_S3 "

@@ -2,7 +2,8 @@
 
 Every command prints a short summary, or with --json exactly one JSON object on stdout (errors too).
 Exit codes: 0 done; 1 blocked by a quality gate; 2 bad input or usage; 3 failed for another reason
-(the traceback is printed then). An expected failure is one line; --verbose adds its details.
+(the traceback is printed then); 4 partly done (some items of a batch failed, the rest completed).
+An expected failure is one line; --verbose adds its details.
 
 Nothing heavy is imported at start-up: each command imports what it runs, so `carestats --help` and
 the commands that need neither Prefect nor Great Expectations answer in about a second.
@@ -28,6 +29,7 @@ from carestats.command_line import (
     EXIT_CODES_HELP,
     EXIT_DONE,
     EXIT_FAILED,
+    EXIT_PARTLY_DONE,
     CommandResult,
     common_options,
     date_option,
@@ -35,7 +37,7 @@ from carestats.command_line import (
     month_end_option,
     quiet_third_party_noise,
 )
-from carestats.errors import BadInputError, QualityGateBlocked
+from carestats.errors import BadInputError, PartlyDone, QualityGateBlocked
 
 TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
@@ -75,24 +77,103 @@ def cli() -> None:
     show_default=True,
     help="Also publish the Excel workbook (an edition over 1,048,576 rows cannot have one).",
 )
+@click.option(
+    "--revise",
+    is_flag=True,
+    help="Publish different files for a year-end snapshot (31 March) as its next revision; the one it "
+    "replaces stays readable. Needs --reason.",
+)
+@click.option("--reason", metavar="TEXT", help="Why the snapshot is revised, as the catalogue shows it.")
 @common_options
-def publish_datastore(as_at: dt.date | None, lake: str | None, workbook: bool, as_json: bool, verbose: bool):
-    """Publish (or rebuild exactly) the monthly Datastore edition as at a date."""
+def publish_datastore(
+    as_at: dt.date | None,
+    lake: str | None,
+    workbook: bool,
+    revise: bool,
+    reason: str | None,
+    as_json: bool,
+    verbose: bool,
+):
+    """Publish (or rebuild exactly) the monthly Datastore edition as at a date; a year-end snapshot
+    (31 March) is kept for good and changes only as a new revision (--revise --reason)."""
     quiet_third_party_noise()
     from flows.publish_datastore import publish_monthly_datastore
 
-    summary = publish_monthly_datastore(as_at=as_at, lake=lake, workbook=workbook)
-    quality = summary["quality"]
+    summary = publish_monthly_datastore(
+        as_at=as_at, lake=lake, workbook=workbook, revise=revise, reason=reason
+    )
+    quality, snapshot = summary["quality"], summary["year_end_snapshot"]
     lines = [
         f"Datastore {summary['as_at']}: {summary['rows']:,} services, "
-        f"from the register extract of {summary['register_extract']}",
+        f"from the register extract of {summary['register_extract']}"
+        + (" (SIMULATED DATA)" if summary["simulated"] else ""),
         f"Published to {summary['edition']}"
         + ("" if summary["changed"] else " (unchanged: identical bytes already there)"),
+        *(
+            [
+                f"Year-end snapshot, revision {snapshot['number']}"
+                + (f": {snapshot['reason']}" if snapshot["reason"] else "")
+            ]
+            if snapshot
+            else []
+        ),
         f"Quality gate: {quality['status']}"
         + (f" ({', '.join(quality['warnings'])})" if quality["warnings"] else ""),
         *[f"  {name}  sha256 {digest}" for name, digest in summary["files"].items()],
+        *(
+            [f"Removed by retention: {', '.join(summary['removed_by_retention'])}"]
+            if summary["removed_by_retention"]
+            else []
+        ),
+        f"Catalogue page: {summary['catalogue']['page']}",
     ]
     return CommandResult(summary, lines)
+
+
+@cli.command("backfill", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@month_end_option("--from", "start", help="First edition date to rebuild, a month end.")
+@month_end_option("--to", "end", help="Last edition date to rebuild, a month end not after today.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build every edition again, even those whose inputs and code are unchanged.",
+)
+@click.option("--workbook/--no-workbook", default=True, show_default=True, help="Also publish the workbooks.")
+@lake_option
+@common_options
+def backfill(
+    start: dt.date | None,
+    end: dt.date | None,
+    rebuild: bool,
+    workbook: bool,
+    lake: str | None,
+    as_json: bool,
+    verbose: bool,
+):
+    """Rebuild every month-end Datastore edition in a range from the extracts in the lake, several at once;
+    editions whose inputs and code are unchanged are skipped."""
+    if start is None or end is None:
+        raise click.UsageError("--from and --to are both needed")
+    quiet_third_party_noise()
+    from flows.backfill_datastore import backfill_datastore
+
+    summary = backfill_datastore(start=start, end=end, lake=lake, workbook=workbook, rebuild=rebuild)
+    counts = summary["counts"]
+    lines = [
+        f"Backfill {summary['from']} to {summary['to']}: "
+        + ", ".join(f"{n} {kind}" for kind, n in counts.items()),
+        *[
+            f"  {m['as_at']}  {m['outcome']:<9}  {_count(m['rows']):>7}  {m['detail']}"
+            for m in summary["months"]
+        ],
+        f"Latest edition: {summary['latest_edition']}",
+        f"Catalogue page: {summary['catalogue']['page']}",
+    ]
+    return CommandResult(summary, lines)
+
+
+def _count(number: int | None) -> str:
+    return "" if number is None else f"{number:,}"
 
 
 def return_year_option(default: str = "the latest opened"):
@@ -355,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except QualityGateBlocked as blocked:
         return report_failure(blocked, EXIT_BLOCKED, as_json, verbose)
+    except PartlyDone as partly:
+        return report_failure(partly, EXIT_PARTLY_DONE, as_json, verbose)
     except (BadInputError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as bad:
         return report_failure(bad, EXIT_BAD_INPUT, as_json, verbose)
     except Exception as error:  # a bug or an outage: say so, with the traceback

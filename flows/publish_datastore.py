@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from prefect import flow
 
@@ -10,12 +11,14 @@ from carestats.policies import return_freed_memory
 from carestats.settings import get_settings, last_month_end, require_past_month_end
 from tasks.annual_returns import steps as returns
 from tasks.annual_returns.staff import staff_facts
+from tasks.catalogue.steps import rebuild_catalogue
 from tasks.datastore import steps as datastore
 from tasks.datastore.quality import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
+from tasks.register.steps import ExtractRef
 from tasks.shared.lake import open_lake
 from tasks.shared.lake_map import DatastoreEdition
-from tasks.shared.publication import publish_folder, sha256_by_file
+from tasks.shared.publication import sha256_by_file
 from tasks.shared.quality.gate import quality_gate
 
 
@@ -32,19 +35,54 @@ def publish_monthly_datastore(
     lake: str | None = None,
     row_count_tolerance: float = DEFAULT_ROW_COUNT_TOLERANCE,
     workbook: bool = True,
+    revise: bool = False,
+    reason: str | None = None,
 ) -> dict:
-    """Publish (or rebuild exactly) the Datastore edition as at `as_at` (default: the last month end).
+    """Publish (or rebuild exactly) the Datastore edition as at `as_at` (default: the last month end), then
+    apply the retention setting and rebuild the catalogue page.
 
     Loading quarantines a bad register extract; the quality gate on the rendered edition (and against
     the previous edition) stops the run before anything is published on a critical failure.
     row_count_tolerance: the largest drop in services against the previous edition that still publishes.
     workbook: also publish the Excel edition.
+    revise, reason: publish different files for a year-end snapshot (31 March) as its next revision.
     """
     as_at = require_past_month_end(as_at or last_month_end())
     lake = lake or get_settings().lake
-    place = DatastoreEdition(as_at)
 
     extract = register.find_register_extract(lake, as_at)
+    summary = publish_edition(
+        lake,
+        as_at,
+        extract,
+        lambda: datastore.load_previous_edition(lake, as_at),
+        row_count_tolerance=row_count_tolerance,
+        workbook=workbook,
+        revise=revise,
+        reason=reason,
+    )
+    removed = datastore.apply_retention(lake, get_settings().keep_monthly_editions)
+    catalogue = rebuild_catalogue(lake)
+    return {**summary, "removed_by_retention": [day.isoformat() for day in removed], "catalogue": catalogue}
+
+
+def publish_edition(
+    lake: str,
+    as_at: dt.date,
+    extract: ExtractRef,
+    find_previous: Callable[[], datastore.PreviousEdition | None],
+    *,
+    row_count_tolerance: float = DEFAULT_ROW_COUNT_TOLERANCE,
+    workbook: bool = True,
+    revise: bool = False,
+    reason: str | None = None,
+    latest: bool = True,
+) -> dict:
+    """One edition from its register extract, checked against the previous edition `find_previous` gives
+    (the monthly run reads the published one; a backfill rebuilds it), and published: the process the
+    monthly run and every edition of a backfill share.
+    """
+    place = DatastoreEdition(as_at)
     tables = register.load_register_extract(lake, extract)
     staff = returns.staff_from_returns(lake, as_at)
     edition = datastore.build_edition(tables, as_at, staff)
@@ -52,7 +90,7 @@ def publish_monthly_datastore(
     return_freed_memory()
     # The previous edition's million rows live only as long as it takes to say what changed and to check
     # this edition against it.
-    previous = datastore.load_previous_edition(lake, as_at)
+    previous = find_previous()
     rendered = datastore.render_edition_files(edition, previous)
     report = datastore.validate_edition(rendered, previous, row_count_tolerance)
     del edition, previous  # from here on the edition is its published text and files
@@ -60,12 +98,16 @@ def publish_monthly_datastore(
     report_files = quality_gate(lake, report, place.quality_report, datastore.judged_files(rendered))
     changes = rendered.change_counts if rendered.previous else None
     workbook_files = (
-        datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256) if workbook else {}
+        datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256, extract.simulated)
+        if workbook
+        else {}
     )
+    files = {**workbook_files, **report_files, **datastore.describe_edition(rendered, extract)}
+    snapshot = datastore.plan_snapshot(lake, as_at, {**rendered.files, **files}, revise, reason)
     rendered = datastore.with_edition_manifest(
-        rendered, extract, {**workbook_files, **report_files}, staff_facts(staff) if len(staff) else None
+        rendered, extract, files, staff_facts(staff) if len(staff) else None, snapshot
     )
-    outcome = publish_folder(lake, DatastoreEdition.AREA, place.stamp, rendered.files)
+    outcome = datastore.publish_edition(lake, as_at, rendered.files, snapshot, latest)
     datastore.report_edition(rendered, outcome.uri, outcome.changed, extract)
     previous = rendered.previous
 
@@ -73,6 +115,8 @@ def publish_monthly_datastore(
         "as_at": as_at.isoformat(),
         "edition": outcome.uri,
         "changed": outcome.changed,
+        "year_end_snapshot": snapshot.revision.facts() if snapshot else None,
+        "simulated": extract.simulated,
         "register_extract": extract.extract_date.isoformat(),
         "register_extract_age": datastore.extract_age(extract, as_at),
         "previous_edition": previous.as_at.isoformat() if previous else None,

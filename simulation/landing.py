@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from carestats.errors import BadInputError
 from simulation.history import extract_tables, month_end_extract_dates, render_extract, simulate_history
+from tasks.shared.canonical_json import canonical_json
 from tasks.shared.lake import open_lake, sha256_hex
 from tasks.shared.lake_map import RegisterExtract
 
@@ -39,6 +40,21 @@ def extract_dates(until: dt.date, months: int, today: dt.date) -> list[dt.date]:
     return dates
 
 
+def simulated_mark(seed: int, scale: float, messy: bool) -> bytes:
+    """The file the simulator leaves beside each extract's tables, so that every edition, workbook and page
+    made from it says the data is simulated (the operational system never writes it).
+    """
+    return canonical_json(
+        {
+            "simulated": True,
+            "note": "Simulated register: fictitious care services, not the regulator's register.",
+            "seed": seed,
+            "scale": scale,
+            "messy": messy,
+        }
+    )
+
+
 def write_register_extracts(
     lake_location: str,
     until: dt.date,
@@ -64,6 +80,7 @@ def write_register_extracts(
     for extract_date in dates:
         place = RegisterExtract(extract_date)
         files = render_extract(extract_tables(history, extract_date), extract_date, seed=seed, messy=messy)
+        files[RegisterExtract.SIMULATED] = simulated_mark(seed, scale, messy)
         for name, data in files.items():
             lake.write_bytes(f"{place.folder}/{name}", data)
         written[extract_date.isoformat()] = {name: sha256_hex(data) for name, data in sorted(files.items())}

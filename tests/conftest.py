@@ -22,6 +22,8 @@ REFERENCE_EXTRACT = SHARED_REFERENCE / "ci_datastore_subset_2025-08-31.csv"
 
 from tests.support.harness import SHARED_PREFECT_API, prefect_api  # noqa: E402
 
+pytest_plugins = ["tests.support.browser"]  # the headless Chromium fixture, for every test that opens a page
+
 
 def pytest_configure(config):
     """With tests spread over worker processes (`pytest -n 2`), start the one Prefect test harness here, in

@@ -10,6 +10,7 @@ received before it, so two runs that take the same file write the same bytes, ne
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -408,6 +409,20 @@ def staff_from_returns(lake_location: str, as_at: dt.date) -> pd.DataFrame:
         "NumberStaff as at %s: %d services have a return accepted by then", as_at, len(staff)
     )
     return staff
+
+
+@task(name="fingerprint-annual-returns", cache_policy=NO_CACHE)
+def fingerprint_returns(lake_location: str) -> str:
+    """One sha256 over every return year's curated store manifest: a backfill's cache key changes when any
+    year's accepted returns do, since NumberStaff comes from them.
+    """
+    lake = open_lake(lake_location)
+    digest = hashlib.sha256()
+    for name in lake.list_folders(f"{CURATED}/{AnnualReturns.AREA}"):
+        key = f"{AnnualReturns(int(name)).store}/{MANIFEST}" if name.isdigit() else None
+        if key and lake.exists(key):
+            digest.update(f"{name}:{hashlib.sha256(lake.read_bytes(key)).hexdigest()}\n".encode())
+    return digest.hexdigest()
 
 
 @task(

@@ -14,11 +14,13 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from carestats.dictionary import load_dictionary
+from carestats.errors import BadInputError
 from carestats.policies import WORKBOOK_BY_EDITION_CSV, retry_transient_only
 from carestats.provenance import code_version
-from carestats.settings import get_settings
+from carestats.settings import get_settings, is_year_end
 from tasks.annual_returns.staff import with_staff_from_returns
 from tasks.datastore import changes as changes_file
+from tasks.datastore.datapackage import datapackage_descriptor
 from tasks.datastore.derive import assemble_edition
 from tasks.datastore.quality import validate_datastore
 from tasks.datastore.workbook import build_workbook
@@ -26,9 +28,17 @@ from tasks.register.extract import as_text
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
 from tasks.shared.disclosure import apply_disclosure
-from tasks.shared.lake import dated_folders, open_lake, sha256_hex
-from tasks.shared.lake_map import DatastoreEdition
-from tasks.shared.publication import sha256_by_file, with_manifest
+from tasks.shared.lake import PublishOutcome, dated_folders, open_lake, sha256_hex
+from tasks.shared.lake_map import MANIFEST, DatastoreEdition
+from tasks.shared.publication import (
+    RevisionPlan,
+    keep_replaced_revision,
+    plan_revision,
+    point_latest,
+    publish_into,
+    sha256_by_file,
+    with_manifest,
+)
 from tasks.shared.published_text import csv_bytes, definitions_frame, published_text, read_published_csv
 from tasks.shared.quality.results import QualityReport
 
@@ -143,15 +153,16 @@ def render_edition_files(edition: Edition, previous: PreviousEdition | None) -> 
 
 @task(name="render-workbook", task_run_name="render-workbook-{as_at}", cache_policy=WORKBOOK_BY_EDITION_CSV)
 def render_workbook(
-    text: pd.DataFrame, as_at: dt.date, changes: dict[str, int] | None, csv_sha256: str
+    text: pd.DataFrame, as_at: dt.date, changes: dict[str, int] | None, csv_sha256: str, simulated: bool
 ) -> dict[str, bytes]:
     """datastore_<as_at>.xlsx for an edition, cached by the edition CSV's sha256
     (see WORKBOOK_BY_EDITION_CSV).
 
-    The workbook is the costliest file to make and a pure function of the CSV, its date and its change
-    counts, so a rerun of an unchanged edition takes it from Prefect's result storage.
+    The workbook is the costliest file to make and a pure function of the CSV, its date, its change
+    counts and whether the data is simulated, so a rerun of an unchanged edition takes it from Prefect's
+    result storage.
     """
-    result = build_workbook(text, as_at, changes)
+    result = build_workbook(text, as_at, changes, simulated=simulated)
     get_run_logger().info("Workbook: %d rows, pivots %s", result.rows, ", ".join(result.pivots_built))
     return {DatastoreEdition(as_at).workbook: result.data}
 
@@ -185,6 +196,14 @@ def judged_files(rendered: EditionFiles) -> dict[str, bytes]:
     return {csv: rendered.files[csv]}
 
 
+def describe_edition(rendered: EditionFiles, extract: ExtractRef) -> dict[str, bytes]:
+    """The edition's Frictionless data package descriptor (datapackage.json): its CSV files with their
+    types, from the data dictionary, so anyone can load them typed; it says so when the data is simulated.
+    """
+    descriptor = datapackage_descriptor(rendered.as_at, rendered.files, simulated=extract.simulated)
+    return {DatastoreEdition.DATAPACKAGE: descriptor}
+
+
 def extract_age(extract: ExtractRef, as_at: dt.date) -> dict:
     """How long after the edition date its extract was taken, and whether that is too long for the
     edition to be what was known then (late_extract_days): a rebuilt old edition says so.
@@ -194,15 +213,57 @@ def extract_age(extract: ExtractRef, as_at: dt.date) -> dict:
     return {"days_after_edition": days, "taken_late": late}
 
 
-def with_edition_manifest(
-    rendered: EditionFiles, extract: ExtractRef, extra: dict[str, bytes], staff_source: dict | None = None
-) -> EditionFiles:
-    """The edition's files plus `extra` (workbook, quality report) and, computed last,
-    the manifest over them all; staff_source says which annual returns NumberStaff came from.
+@task(name="plan-snapshot", task_run_name="plan-snapshot-{as_at}", cache_policy=NO_CACHE)
+def plan_snapshot(
+    lake_location: str,
+    as_at: dt.date,
+    files: dict[str, bytes],
+    revise: bool = False,
+    reason: str | None = None,
+) -> RevisionPlan | None:
+    """For a year-end edition (31 March), what publishing these files will do: its first revision, nothing
+    (the snapshot already holds them), or a new revision when `revise` with a reason; different files
+    without `revise` are refused, naming them. None for a monthly edition, which is simply rebuilt.
     """
+    if not is_year_end(as_at):
+        if revise or reason:
+            raise BadInputError(
+                f"{as_at} is a monthly edition: only year-end snapshots (31 March) have revisions, and a "
+                "monthly edition is rebuilt in place by publishing it again"
+            )
+        return None
+    place = DatastoreEdition(as_at)
+    plan = plan_revision(open_lake(lake_location), place.folder, files, place.revision, revise, reason)
+    logger = get_run_logger()
+    if plan.unchanged:
+        logger.info(
+            "Year-end snapshot %s: revision %d already holds these files", as_at, plan.revision.number
+        )
+    else:
+        logger.info("Year-end snapshot %s: publishing revision %d", as_at, plan.revision.number)
+    return plan
+
+
+def with_edition_manifest(
+    rendered: EditionFiles,
+    extract: ExtractRef,
+    extra: dict[str, bytes],
+    staff_source: dict | None = None,
+    snapshot: RevisionPlan | None = None,
+) -> EditionFiles:
+    """The edition's files plus `extra` (workbook, quality report, data package) and, computed last,
+    the manifest over them all; staff_source says which annual returns NumberStaff came from, and
+    `snapshot` which revision of a year-end snapshot this is (the live manifest is kept as it is when the
+    snapshot already holds these files).
+    """
+    files = {**rendered.files, **extra}
+    if snapshot is not None and snapshot.live_manifest is not None:
+        return dataclasses.replace(rendered, files={**files, MANIFEST: snapshot.live_manifest})
     previous = rendered.previous
     facts = {
         "as_at": rendered.as_at.isoformat(),
+        "year_end_snapshot": is_year_end(rendered.as_at),
+        "simulated": extract.simulated,
         "register_extract": {
             "extract_date": extract.extract_date.isoformat(),
             "files_sha256": dict(extract.files_sha256),
@@ -219,7 +280,85 @@ def with_edition_manifest(
     }
     if staff_source:
         facts["number_staff_from_annual_returns"] = staff_source
-    return dataclasses.replace(rendered, files=with_manifest({**rendered.files, **extra}, facts))
+    if snapshot is not None:
+        facts["revision"] = snapshot.revision.facts()
+    return dataclasses.replace(rendered, files=with_manifest(files, facts))
+
+
+@task(
+    name="publish-edition",
+    task_run_name="publish-edition-{as_at}",
+    retries=3,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient_only,
+    cache_policy=NO_CACHE,
+)
+def publish_edition(
+    lake_location: str,
+    as_at: dt.date,
+    files: dict[str, bytes],
+    snapshot: RevisionPlan | None = None,
+    latest: bool = True,
+) -> PublishOutcome:
+    """Swap the edition's folder in whole (a year-end snapshot's replaced revision first kept whole in its
+    own folder), then point latest.json at it unless `latest` is False (a backfill points it once, at the
+    end).
+
+    Retried on transient storage errors only: keeping the replaced revision and the swap are both all or
+    nothing and change nothing when repeated.
+    """
+    lake, place = open_lake(lake_location), DatastoreEdition(as_at)
+    if snapshot is not None and not snapshot.unchanged and snapshot.revision.revises is not None:
+        keep_replaced_revision(lake, place.folder, snapshot.revision)
+        get_run_logger().info(
+            "Revision %d kept at %s", snapshot.revision.number - 1, lake.uri(place.revisions)
+        )
+    return publish_into(lake, place.AREA, place.stamp, files, get_run_logger(), latest=latest)
+
+
+@task(name="point-latest-edition", cache_policy=NO_CACHE)
+def point_latest_edition(lake_location: str) -> str | None:
+    """Point latest.json at the newest complete edition (a backfill publishes many at once and points it
+    once, at the end); it never moves back from a later edition. The newest edition's date, if any.
+    """
+    lake = open_lake(lake_location)
+    complete = [
+        day
+        for day in dated_folders(lake.list_folders(DatastoreEdition.AREA))
+        if lake.exists(f"{DatastoreEdition(day).folder}/{MANIFEST}")
+    ]
+    if not complete:
+        return None
+    place = DatastoreEdition(complete[-1])
+    manifest = lake.read_bytes(f"{place.folder}/{MANIFEST}")
+    point_latest(lake, place.AREA, place.stamp, sha256_hex(manifest))
+    return place.stamp
+
+
+def editions_beyond_retention(published: list[dt.date], keep: int | None) -> list[dt.date]:
+    """The editions a retention of `keep` removes: all but the `keep` newest, year-end snapshots never."""
+    if keep is None:
+        return []
+    kept = set(sorted(published)[-keep:])
+    return [day for day in sorted(published) if day not in kept and not is_year_end(day)]
+
+
+@task(name="apply-retention", task_run_name="apply-retention-keep-{keep}", cache_policy=NO_CACHE)
+def apply_retention(lake_location: str, keep: int | None) -> list[dt.date]:
+    """Remove the monthly editions the retention setting no longer keeps (CARESTATS_KEEP_MONTHLY_EDITIONS),
+    each removed whole for readers (see Lake.delete_folder); year-end snapshots always stay.
+    """
+    lake = open_lake(lake_location)
+    removed = editions_beyond_retention(dated_folders(lake.list_folders(DatastoreEdition.AREA)), keep)
+    for day in removed:
+        lake.delete_folder(DatastoreEdition(day).folder)
+    if removed:
+        get_run_logger().info(
+            "Retention keeps the %d newest editions and every year-end snapshot: removed %s",
+            keep,
+            ", ".join(str(day) for day in removed),
+        )
+    return removed
 
 
 def rows_by_care_service(frame: pd.DataFrame) -> dict[str, int]:

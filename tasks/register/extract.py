@@ -72,6 +72,29 @@ def choose_extract(available: list[dt.date], as_at: dt.date) -> dt.date:
     return later[0]
 
 
+def month_of_extract(extract_date: dt.date) -> dt.date:
+    """The month end an extract is taken for: the last one before the day it was taken."""
+    return extract_date.replace(day=1) - dt.timedelta(days=1)
+
+
+def extract_of_month(available: list[dt.date], as_at: dt.date) -> dt.date:
+    """The extract taken for the month ending `as_at`: the first after it, if taken before the next month
+    ends. A month without one is refused (a backfill never builds an edition from a later month's extract,
+    which would say what was known weeks later).
+    """
+    next_month_end = (as_at + dt.timedelta(days=1)).replace(day=28) + dt.timedelta(days=4)
+    next_month_end = next_month_end.replace(day=1) - dt.timedelta(days=1)
+    taken = [d for d in available if as_at < d <= next_month_end]
+    if not taken:
+        later = [d for d in available if d > next_month_end]
+        raise MissingInputError(
+            f"no register extract for the month ending {as_at}: none was taken between {as_at} and "
+            f"{next_month_end} under {RegisterExtract.AREA}/"
+            + (f" (the next is of {later[0]}, a later month's)" if later else "")
+        )
+    return taken[0]
+
+
 def parse_table(
     source: Source, file_name: str, spec: ExtractTable, dictionary: DataDictionary
 ) -> DecodedTable:

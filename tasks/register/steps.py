@@ -16,8 +16,8 @@ from prefect.cache_policies import NO_CACHE
 
 from carestats.dictionary import load_dictionary
 from carestats.policies import retry_transient_only
-from tasks.register.extract import ExtractError, choose_extract, parse_table
-from tasks.shared.lake import dated_folders, open_lake, stream_sha256_hex
+from tasks.register.extract import ExtractError, choose_extract, extract_of_month, parse_table
+from tasks.shared.lake import Lake, dated_folders, open_lake, stream_sha256_hex
 from tasks.shared.lake_map import RegisterExtract
 from tasks.shared.quarantine import Problem, quarantine
 
@@ -28,6 +28,13 @@ class ExtractRef:
 
     extract_date: dt.date
     files_sha256: tuple[tuple[str, str], ...]
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the simulator wrote this extract (it leaves its mark beside the tables; the register
+        never does): every file made from it says so.
+        """
+        return any(name == RegisterExtract.SIMULATED for name, _ in self.files_sha256)
 
     @property
     def place(self) -> RegisterExtract:
@@ -49,15 +56,39 @@ class ExtractRef:
 def find_register_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
     """The first extract taken after the edition date, with the sha256 of each of its files."""
     lake = open_lake(lake_location)
-    chosen = RegisterExtract(choose_extract(dated_folders(lake.list_folders(RegisterExtract.AREA)), as_at))
+    extract = extract_ref(lake, choose_extract(dated_folders(lake.list_folders(RegisterExtract.AREA)), as_at))
+    get_run_logger().info(
+        "Edition %s uses the register extract of %s (%d files)",
+        as_at,
+        extract.extract_date,
+        len(extract.files_sha256),
+    )
+    return extract
+
+
+@task(
+    name="find-month-extract",
+    task_run_name="find-register-extract-of-{as_at}",
+    retries=3,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient_only,
+    cache_policy=NO_CACHE,
+)
+def find_month_extract(lake_location: str, as_at: dt.date) -> ExtractRef:
+    """The extract taken for the month ending `as_at` (see extract_of_month), with every file's sha256: what
+    a backfill rebuilds that month's edition from and names its cache key by.
+    """
+    lake = open_lake(lake_location)
+    return extract_ref(lake, extract_of_month(dated_folders(lake.list_folders(RegisterExtract.AREA)), as_at))
+
+
+def extract_ref(lake: Lake, extract_date: dt.date) -> ExtractRef:
+    """An extract folder with the sha256 of each of its files, read in chunks (a table can be a gigabyte)."""
     files = tuple(
         (key.rsplit("/", 1)[1], stream_sha256_hex(lake.open_read(key)))
-        for key in lake.list_keys(chosen.folder)
+        for key in lake.list_keys(RegisterExtract(extract_date).folder)
     )
-    get_run_logger().info(
-        "Edition %s uses the register extract of %s (%d files)", as_at, chosen.extract_date, len(files)
-    )
-    return ExtractRef(chosen.extract_date, files)
+    return ExtractRef(extract_date, files)
 
 
 @task(

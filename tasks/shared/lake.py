@@ -81,7 +81,8 @@ class Lake(Protocol):
         """
 
     def delete_folder(self, prefix: str) -> None:
-        """Remove a folder and everything in it."""
+        """Remove a folder and everything in it; a reader sees the whole folder or, from its manifest's
+        removal on, no publication there (never half of one)."""
 
 
 DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -202,10 +203,13 @@ class LocalLake:
                 shutil.rmtree(staging)
 
     def delete_folder(self, prefix: str) -> None:
-        """Remove a folder and everything in it (nothing happens if it is not there)."""
+        """Renamed aside to a hidden name in one step, then removed (nothing happens if it is not there)."""
         path = self._path(prefix)
-        if path != self.root:
-            shutil.rmtree(path, ignore_errors=True)
+        if path == self.root or not path.exists():
+            return
+        aside = path.with_name(f".deleting-{path.name}-{uuid.uuid4().hex}")
+        os.rename(path, aside)
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def _hidden(path: Path, base: Path) -> bool:
@@ -398,8 +402,9 @@ class S3Lake:
             self.delete_folder(superseded)
 
     def delete_folder(self, prefix: str) -> None:
-        """Delete every object under the prefix, hidden ones included."""
-        for key in self._list(prefix)[0]:
+        """Delete every object under the prefix, hidden ones included, the manifest first: readers take a
+        folder without one as no publication."""
+        for key in sorted(self._list(prefix)[0], key=lambda key: not key.endswith(f"/{MANIFEST}")):
             self._delete(key)
 
     def _same_published(self, prefix: str, files: dict[str, bytes]) -> bool:

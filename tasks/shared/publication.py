@@ -4,17 +4,24 @@ A publication is a folder of files plus manifest.json, which lists the sha256 an
 beside the facts that say what the folder is (its date, its sources, the code version). The folder is
 swapped in whole (see Lake.publish_folder), so readers see the old publication or the new one, never
 half; publishing the same bytes again changes nothing. latest.json beside the folders names the newest.
+
+A publication kept for good (a year-end snapshot) is never replaced silently: the same files again change
+nothing, different files are refused unless published as a new revision with a reason, and the revision
+it replaces is first copied whole, manifest included, to a folder of its own where it stays readable.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from carestats.errors import BadInputError
 from carestats.policies import retry_transient_only
 from tasks.shared.canonical_json import canonical_json
 from tasks.shared.lake import Lake, PublishOutcome, open_lake, sha256_hex
@@ -53,9 +60,17 @@ def publish_folder(lake_location: str, area: str, name: str, files: dict[str, by
 
 
 def publish_into(
-    lake: Lake, area: str, name: str, files: dict[str, bytes], logger: logging.Logger | logging.LoggerAdapter
+    lake: Lake,
+    area: str,
+    name: str,
+    files: dict[str, bytes],
+    logger: logging.Logger | logging.LoggerAdapter,
+    *,
+    latest: bool = True,
 ) -> PublishOutcome:
-    """What publish_folder does, on a lake already open: the folder swapped in whole, then latest.json."""
+    """What publish_folder does, on a lake already open: the folder swapped in whole, then latest.json
+    (unless `latest` is False: a backfill publishing many folders at once points it once, at the end).
+    """
     if MANIFEST not in files:
         raise ValueError(f"{area}/{name}: a publication needs its {MANIFEST} (see with_manifest)")
     outcome = lake.publish_folder(f"{area}/{name}", files)
@@ -67,7 +82,8 @@ def publish_into(
             logger.warning(
                 "A different publication was replaced; its files were kept at %s", outcome.superseded
             )
-    point_latest(lake, area, name, sha256_hex(files[MANIFEST]))
+    if latest:
+        point_latest(lake, area, name, sha256_hex(files[MANIFEST]))
     return outcome
 
 
@@ -80,3 +96,95 @@ def point_latest(lake: Lake, area: str, name: str, manifest_sha256: str) -> bool
         key, canonical_json({"edition": name, "folder": f"{area}/{name}", "manifest_sha256": manifest_sha256})
     )
     return True
+
+
+class ImmutablePublicationError(BadInputError):
+    """A publication kept for good would change: refused unless published as a revision with a reason."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """Which revision of a publication kept for good this is, why it was made, and the one it replaces."""
+
+    number: int
+    reason: str | None = None
+    revises: dict[str, Any] | None = None  # the replaced revision: its number, folder and manifest's sha256
+
+    def facts(self) -> dict[str, Any]:
+        """The revision as its manifest states it (and the catalogue reads it back)."""
+        return {"number": self.number, "reason": self.reason, "revises": self.revises}
+
+
+@dataclass(frozen=True)
+class RevisionPlan:
+    """What publishing a folder kept for good will do: a first or new revision, or nothing at all."""
+
+    revision: Revision
+    live_manifest: bytes | None = None  # set when the live folder already holds these files: kept as is
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the live folder already holds these files: nothing is published or archived."""
+        return self.live_manifest is not None
+
+
+def plan_revision(
+    lake: Lake,
+    folder: str,
+    files: dict[str, bytes],
+    archive: Callable[[int], str],
+    revise: bool,
+    reason: str | None,
+) -> RevisionPlan:
+    """Decide how `files` (manifest not yet made) may be published to a folder kept for good.
+
+    Nothing published yet: revision 1 (a revision of nothing is refused). The live folder holds the same
+    files (whatever its manifest's other facts, such as the code version): nothing changes, revising or
+    not. Different files: refused, naming them, unless `revise`, which makes the next revision; the one it
+    replaces will be kept at archive(number).
+    """
+    if revise and not (reason or "").strip():
+        raise BadInputError("a revision needs a reason (--reason): the catalogue shows it to readers")
+    if reason and not revise:
+        raise BadInputError("a reason is for a revision: add --revise, or leave out --reason")
+    key = f"{folder}/{MANIFEST}"
+    if not lake.exists(key):
+        if revise:
+            raise BadInputError(f"{lake.uri(folder)} is not published yet: there is nothing to revise")
+        return RevisionPlan(Revision(1))
+    live_bytes = lake.read_bytes(key)
+    live = json.loads(live_bytes)
+    current = Revision(**(live.get("revision") or {"number": 1}))
+    listed = {name: entry["sha256"] for name, entry in live["files"].items()}
+    made = {name: sha256_hex(data) for name, data in files.items() if name != MANIFEST}
+    differing = sorted(name for name in set(listed) | set(made) if listed.get(name) != made.get(name))
+    if not differing:
+        return RevisionPlan(current, live_bytes)
+    if not revise:
+        raise ImmutablePublicationError(
+            f"{lake.uri(folder)} is kept for good (revision {current.number}), and these inputs give "
+            f"different files ({', '.join(differing)}): publish them as a revision with "
+            '--revise --reason "...", or leave it as it is'
+        )
+    replaced = {
+        "number": current.number,
+        "folder": archive(current.number),
+        "manifest_sha256": sha256_hex(live_bytes),
+    }
+    return RevisionPlan(Revision(current.number + 1, reason.strip(), replaced))
+
+
+def keep_replaced_revision(lake: Lake, folder: str, revision: Revision) -> None:
+    """Copy the live folder, the revision about to be replaced, whole to its own folder, and check that the
+    copy's manifest is the one the new revision says it replaces (the live folder did not change meanwhile).
+    Copying the same files again (a rerun after a failure) changes nothing.
+    """
+    replaced = revision.revises
+    if replaced is None:
+        return
+    live = {key[len(folder) + 1 :]: lake.read_bytes(key) for key in lake.list_keys(folder)}
+    if sha256_hex(live.get(MANIFEST, b"")) != replaced["manifest_sha256"]:
+        raise ImmutablePublicationError(
+            f"{lake.uri(folder)} changed while revision {revision.number} was being made: run it again"
+        )
+    lake.publish_folder(replaced["folder"], live)

@@ -152,3 +152,23 @@ class PublishedEditions:
     lake: str
     july: dict
     august: dict
+
+
+def land_monthly_extracts(
+    lake: str, months: list[dt.date], renamed: dict[dt.date, str] | None = None
+) -> None:
+    """An extract four days after each month end, from a register that grows: one care home more each month
+    (registered in that month), and Ashgrove House renamed as `renamed` says from its month on.
+    """
+    renamed = renamed or {}
+    for number, month in enumerate(sorted(months), start=1):
+        name = next((renamed[m] for m in sorted(renamed, reverse=True) if m <= month), "Ashgrove House")
+        services = [service("CS2002000001", ServiceName=name)] + [
+            service(
+                f"CS2024{n:06d}",
+                ServiceName=f"Home number {n}",
+                Date_Registered=sorted(months)[n - 1].replace(day=1).isoformat(),
+            )
+            for n in range(1, number + 1)
+        ]
+        write_extract(lake, month + dt.timedelta(days=4), services=services)

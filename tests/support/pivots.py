@@ -16,8 +16,8 @@ BLANK_LABELS = {"(empty)": "(blank)", "(blank)": "(blank)"}
 
 
 def shown(value) -> str:
-    """A figure as a sheet shows it: 12 rather than 12.0."""
-    number = float(value)
+    """A figure in one spelling whatever the sheet's number format: 1365 for 1,365 and 12 for 12.0."""
+    number = float(str(value).replace(",", ""))
     return str(int(number)) if number.is_integer() else repr(number)
 
 

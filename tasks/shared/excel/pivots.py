@@ -10,6 +10,7 @@ for viewers that never refresh.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +26,17 @@ from openpyxl.pivot.table import (
     RowColItem,
     TableDefinition,
 )
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tasks.shared.excel.sheets import BOLD, COUNT_FORMAT, MAX_COLUMN_WIDTH, TABLE_TOP_ROW, font, text_width
+
 BLANK_LABEL = "(blank)"  # what Excel shows for empty source cells (LibreOffice shows "(empty)")
 GRAND_TOTAL_LABEL = "Grand Total"  # Excel's caption (LibreOffice shows "Total Result")
+OTHER_LABELS = ("(empty)", "Total Result")  # LibreOffice's own captions, which columns must fit as well
 COUNT_CAPTION = "Number of services"
-PIVOT_TOP_ROW = 3  # row 1 holds the sheet's title, row 2 how to read it
+COUNT_FORMAT_ID = 3  # Excel's built-in number format 3 is COUNT_FORMAT, #,##0
+PIVOT_TOP_ROW = TABLE_TOP_ROW  # row 1 holds the sheet's title, row 2 how to read it
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,16 @@ class Crosstab:
     row_totals: list[float | None] = field(default_factory=list)
     col_totals: list[float | None] = field(default_factory=list)
     grand_total: float | None = None
+
+    @property
+    def last_row(self) -> int:
+        """The sheet row of the pivot's grand total, its last row."""
+        return PIVOT_TOP_ROW + 1 + len(self.row_items) + 1
+
+    @property
+    def last_column(self) -> int:
+        """The sheet column of the pivot's row totals, its last column."""
+        return 1 + len(self.col_items) + 1
 
 
 def item_order(values: list[Any]) -> list[Any]:
@@ -201,7 +215,9 @@ def add_pivot(
     data_field: str,
     table: Crosstab,
 ) -> None:
-    """The pivot table definition at PIVOT_TOP_ROW, and its output cells pre-filled with `table`."""
+    """The pivot table definition at PIVOT_TOP_ROW, its output cells pre-filled with `table`, figures with
+    thousands separators and columns wide enough for every label.
+    """
     names = list(columns)
     pivot_fields = []
     for name in names:
@@ -211,9 +227,6 @@ def add_pivot(
             pivot_fields.append(_axis_field("axisCol", len(table.col_items)))
         else:
             pivot_fields.append(PivotField(showAll=False, dataField=True if name == data_field else None))
-    n_rows, n_cols = len(table.row_items), len(table.col_items)
-    last_row = PIVOT_TOP_ROW + 1 + n_rows + 1
-    last_col = 1 + n_cols + 1
     definition = TableDefinition(
         name=spec.name,
         cacheId=1,
@@ -229,16 +242,16 @@ def add_pivot(
         rowHeaderCaption=spec.rows,
         colHeaderCaption=spec.columns,
         location=Location(
-            ref=f"A{PIVOT_TOP_ROW}:{get_column_letter(last_col)}{last_row}",
+            ref=f"A{PIVOT_TOP_ROW}:{get_column_letter(table.last_column)}{table.last_row}",
             firstHeaderRow=1,
             firstDataRow=2,
             firstDataCol=1,
         ),
         pivotFields=pivot_fields,
         rowFields=[RowColField(x=names.index(spec.rows))],
-        rowItems=_axis_items(n_rows),
+        rowItems=_axis_items(len(table.row_items)),
         colFields=[RowColField(x=names.index(spec.columns))],
-        colItems=_axis_items(n_cols),
+        colItems=_axis_items(len(table.col_items)),
         dataFields=[
             DataField(
                 name=spec.caption,
@@ -246,6 +259,7 @@ def add_pivot(
                 subtotal="sum" if spec.values else "count",
                 baseField=0,
                 baseItem=0,
+                numFmtId=COUNT_FORMAT_ID,
             )
         ],
         pivotTableStyleInfo=PivotTableStyle(
@@ -260,6 +274,7 @@ def add_pivot(
     definition.cache = cache
     ws.add_pivot(definition)
     _prefill(ws, spec, table)
+    _fit_columns(ws, spec, table)
 
 
 def _axis_field(axis: str, n_items: int) -> PivotField:
@@ -279,7 +294,7 @@ def _label(value: Any) -> Any:
 def _prefill(ws: Worksheet, spec: PivotSpec, table: Crosstab) -> None:
     """Write what Excel shows once refreshed, so a viewer that never refreshes shows the same figures."""
     top = PIVOT_TOP_ROW
-    bold = Font(bold=True)
+    bold = BOLD
     ws.cell(top, 1, spec.caption).font = bold
     ws.cell(top, 2, spec.columns).font = bold
     ws.cell(top + 1, 1, spec.rows).font = bold
@@ -291,10 +306,43 @@ def _prefill(ws: Worksheet, spec: PivotSpec, table: Crosstab) -> None:
         ws.cell(row, 1, _label(item))
         for c in range(len(table.col_items)):
             if (r, c) in table.cells:
-                ws.cell(row, 2 + c, table.cells[(r, c)])
-        ws.cell(row, 2 + len(table.col_items), table.row_totals[r])
+                ws.cell(row, 2 + c, table.cells[(r, c)]).number_format = COUNT_FORMAT
+        ws.cell(row, 2 + len(table.col_items), table.row_totals[r]).number_format = COUNT_FORMAT
     total_row = top + 2 + len(table.row_items)
     ws.cell(total_row, 1, GRAND_TOTAL_LABEL).font = bold
     for c, total in enumerate(table.col_totals):
-        ws.cell(total_row, 2 + c, total)
-    ws.cell(total_row, 2 + len(table.col_items), table.grand_total)
+        ws.cell(total_row, 2 + c, total).number_format = COUNT_FORMAT
+    ws.cell(total_row, 2 + len(table.col_items), table.grand_total).number_format = COUNT_FORMAT
+
+
+def _fit_columns(ws: Worksheet, spec: PivotSpec, table: Crosstab) -> None:
+    """Each column as wide as its longest label or figure, as either application captions it.
+
+    LibreOffice rewrites the pivot's cells when it refreshes them, wrapping none, so widths must fit.
+    """
+    bold, plain = BOLD, font()
+    captions = [spec.caption, spec.rows, GRAND_TOTAL_LABEL, *OTHER_LABELS]
+    widths = [
+        max(
+            [text_width(c, bold) for c in captions]
+            + [text_width(_shown(_label(item)), plain) for item in table.row_items]
+        )
+    ]
+    for c, item in enumerate(table.col_items):
+        figures = [table.cells.get((r, c)) for r in range(len(table.row_items))] + [table.col_totals[c]]
+        widths.append(max([text_width(_shown(_label(item)), bold)] + [len(_shown(f)) for f in figures]))
+    totals = [*table.row_totals, table.grand_total]
+    widths.append(max([text_width(label, bold) for label in OTHER_LABELS] + [len(_shown(t)) for t in totals]))
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = min(math.ceil(width) + 2, MAX_COLUMN_WIDTH)
+
+
+def _shown(value: Any) -> str:
+    """A label or figure as the sheet shows it: whole numbers with thousands separators."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return f"{value:,.0f}"
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)

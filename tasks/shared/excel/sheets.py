@@ -1,9 +1,10 @@
-"""Excel mechanics every workbook shares: typed cells, a sheet as a named table,
-a definitions sheet, fixed bytes.
+"""Excel mechanics every workbook shares: typed cells, a sheet as a named table under its title,
+a definitions sheet, row heights that fit wrapped text, print setup, fixed bytes.
 
 Values arrive as published text and become numbers and dates where the data dictionary says so; text a
 spreadsheet would run as a formula is neutralised; the saved file has fixed timestamps, so the same
-content is the same bytes on every run.
+content is the same bytes on every run. Every sheet but a cover follows the Analysis Function's layout for
+statistics in spreadsheets: its title in A1, how to read it in A2, then its one table from TABLE_TOP_ROW.
 """
 
 from __future__ import annotations
@@ -19,29 +20,66 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from carestats.dictionary import Column
 from carestats.errors import BadInputError
 from tasks.shared.published_text import definitions_frame, neutralise_formulae
 
-EXCEL_MAX_ROWS = 1_048_576  # rows in one worksheet, the header row included
-NUMBER_FORMATS = {"integer": "0", "decimal": "General", "date": "dd/mm/yyyy"}
+EXCEL_MAX_ROWS = 1_048_576  # rows in one worksheet, the title rows and the header included
+TABLE_TOP_ROW = 3  # row 1 holds a sheet's title, row 2 how to read it, its table starts here
+COUNT_FORMAT = "#,##0"  # whole numbers with thousands separators: 10,670 rather than 10670
+NUMBER_FORMATS = {"integer": COUNT_FORMAT, "decimal": "General", "date": "dd/mm/yyyy"}
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 MAX_COLUMN_WIDTH = 60
+DEFAULT_COLUMN_WIDTH = 8.43  # Excel's width of a column the file gives none
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+# Row heights. Neither Excel nor LibreOffice fits a row to its wrapped text when it opens a file, so every
+# row with more than one line of text, or with text larger than the default, is given its height here.
+# The estimate errs on the tall side, since a row a little too tall reads well and one too short overlaps:
+# - a column N wide holds N - 1 digits of the default font at 11 pt (one goes to the cell's padding), and
+#   text of that font takes 0.9 of a digit a character: 0.75 in Calibri and Carlito, 0.82 in DejaVu, the
+#   fallback where neither is installed, so even DejaVu keeps a tenth in hand for wide letters;
+# - bold text takes a tenth more room, larger text proportionally more;
+# - one line needs 1.35 times the font size (Calibri's 11 pt rows are 15 pt, DejaVu's glyphs 14.3 pt),
+#   and a row 3 points more for the space above and below its text.
+CHARACTER_WIDTH = 0.9
+BOLD_WIDTH = 1.1
+LINE_SPACING = 1.35
+ROW_PADDING = 3.0
+
+# Page setup. A4, as the regulator prints; a sheet wider than this many characters prints in landscape.
+PORTRAIT_CHARACTERS = 100
 
 
 class TooManyRowsError(BadInputError):
-    """The edition has more rows than one worksheet holds."""
+    """The edition needs more rows than one worksheet holds."""
 
     def __init__(self, rows: int, limit: int):
         self.rows, self.limit = rows, limit
+        above = TABLE_TOP_ROW
         super().__init__(
-            f"the edition has {rows:,} rows, but a worksheet holds {limit:,} rows including its header "
-            f"({limit - 1:,} data rows): publish the CSV alone for this edition"
+            f"the edition needs {rows:,} rows, but a worksheet holds {limit:,} rows including its title "
+            f"and header ({limit - above:,} data rows): publish the CSV alone for this edition"
         )
+
+
+def font(size: float = 11, bold: bool = False) -> Font:
+    """The workbook's own font (Calibri) at a size and weight. A Font() without a name is not the default:
+    LibreOffice shows it in its own default, a serif, wider than the text the row heights were fitted to.
+    """
+    return Font(
+        name=DEFAULT_FONT.name, family=DEFAULT_FONT.family, scheme=DEFAULT_FONT.scheme, sz=size, b=bold
+    )
+
+
+BOLD = font(bold=True)
+TITLE_FONT = font(14, bold=True)
 
 
 def typed_values(text: pd.Series, column: Column | None) -> list[Any]:
@@ -69,14 +107,23 @@ def typed_values(text: pd.Series, column: Column | None) -> list[Any]:
     return [None if v == "" else v for v in values]
 
 
+def write_sheet_title(ws: Worksheet, title: str, note: str) -> None:
+    """The sheet's title in A1 and how to read it in A2, so a screen reader and a printout start there."""
+    ws["A1"] = title
+    ws["A1"].font = TITLE_FONT
+    ws["A2"] = note
+    fit_row_heights(ws, 1, 2)
+
+
 def write_table_sheet(
     ws, columns: dict[str, list[Any]], known: dict[str, Column | None], table_name: str
 ) -> None:
-    """The data as a named table with filters, a frozen header, widths and number formats."""
+    """The data as a named table from TABLE_TOP_ROW, with filters,
+    a frozen header, widths and number formats.
+    """
     names = list(columns)
-    ws.append(names)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    for index, name in enumerate(names, start=1):
+        ws.cell(TABLE_TOP_ROW, index, name).font = BOLD
     styles = []
     for name in names:
         kind = known[name].type if known[name] else "text"
@@ -92,52 +139,170 @@ def write_table_sheet(
                 for value, style in zip(row, styles, strict=True)
             ]
         )
-    n_rows = len(next(iter(columns.values()), []))
-    ref = f"A1:{get_column_letter(len(names))}{max(n_rows, 1) + 1}"
-    table = Table(displayName=table_name, ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    ws.add_table(table)
-    ws.freeze_panes = "A2"
+    ws.add_table(_table(table_name, len(names), len(next(iter(columns.values()), [])), "TableStyleMedium2"))
+    ws.freeze_panes = f"A{TABLE_TOP_ROW + 1}"
     for index, name in enumerate(names, start=1):
         ws.column_dimensions[get_column_letter(index)].width = _width(name, columns[name])
 
 
+def table_ref(n_columns: int, n_rows: int) -> str:
+    """The range of a table of `n_rows` data rows (one at least) under its header at TABLE_TOP_ROW."""
+    return f"A{TABLE_TOP_ROW}:{get_column_letter(max(n_columns, 1))}{TABLE_TOP_ROW + max(n_rows, 1)}"
+
+
+def _table(name: str, n_columns: int, n_rows: int, style: str) -> Table:
+    table = Table(displayName=name, ref=table_ref(n_columns, n_rows))
+    table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
+    return table
+
+
 def _width(name: str, values: list[Any]) -> float:
     longest = max(
-        [len(name)] + [10 if isinstance(v, dt.date) else len(str(v)) for v in values if v is not None]
+        [text_width(name, BOLD)]
+        + [10 if isinstance(v, dt.date) else len(_shown(v)) for v in values if v is not None]
     )
-    return min(longest + 2, MAX_COLUMN_WIDTH)
+    return min(math.ceil(longest) + 2, MAX_COLUMN_WIDTH)
+
+
+def _shown(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def write_definitions_sheet(ws, names: list[str], known: dict[str, Column | None], table_name: str) -> None:
-    """One row per column of this file, from the data dictionary; columns it does not know say so."""
+    """One row per column of this file, from the data dictionary, under the sheet's title rows;
+    columns it does not know say so.
+    """
     described = [
         known[n] or Column(n, "text", "Not in the current data dictionary (a column of an older edition).")
         for n in names
     ]
     frame = definitions_frame(described).apply(neutralise_formulae)
-    ws.append(list(frame.columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    for index, name in enumerate(frame.columns, start=1):
+        ws.cell(TABLE_TOP_ROW, index, name).font = BOLD
     for row in frame.itertuples(index=False):
         ws.append([value or None for value in row])
-    table = Table(displayName=table_name, ref=f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}")
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-    ws.add_table(table)
-    ws.freeze_panes = "A2"
+    ws.add_table(_table(table_name, len(frame.columns), len(frame), "TableStyleLight9"))
+    ws.freeze_panes = f"A{TABLE_TOP_ROW + 1}"
     widths = {
         "Column": 32,
         "Type": 10,
         "Definition": 80,
         "Allowed values": 50,
-        "Format": 30,
-        "Disclosure": 40,
+        "Format": 36,
+        "Disclosure": 50,
     }
-    wrap = Alignment(wrap_text=True, vertical="top")
     for index, name in enumerate(frame.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = widths.get(name, 20)
-        for cell in ws.iter_rows(min_row=2, min_col=index, max_col=index):
-            cell[0].alignment = wrap
+        for cell in ws.iter_rows(min_row=TABLE_TOP_ROW + 1, min_col=index, max_col=index):
+            cell[0].alignment = WRAP
+    fit_row_heights(ws, TABLE_TOP_ROW)
+
+
+def text_lines(text: str, characters: float) -> int:
+    """How many lines `text` takes when wrapped at word boundaries to `characters` a line.
+
+    A word longer than a line is broken inside it, as both applications do; a newline starts a new line.
+    """
+    per_line = max(int(characters), 1)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+                continue
+            lines += 1 if used else 0
+            extra, used = divmod(len(word), per_line)
+            if used == 0 and extra:  # the word ends exactly at the end of a line
+                extra, used = extra - 1, per_line
+            lines += extra
+    return lines
+
+
+def text_width(text: str, font: Font) -> float:
+    """The width of one line of `text` in characters of the default 11 pt font (see the row height notes)."""
+    return len(text) * _scale(font)
+
+
+def _scale(font: Font) -> float:
+    return CHARACTER_WIDTH * float(font.sz or 11) / 11 * (BOLD_WIDTH if font.b else 1)
+
+
+def row_height(cells: list[Cell], widths: dict[str, float]) -> float:
+    """The height in points that fits every cell of a row: the tallest cell's lines at its font size."""
+    needed = 0.0
+    for cell in cells:
+        if cell.value is None:
+            continue
+        size = float(cell.font.sz or 11)
+        lines = 1
+        if cell.alignment.wrap_text:
+            width = widths.get(cell.column_letter, DEFAULT_COLUMN_WIDTH) - 1
+            lines = text_lines(str(cell.value), width / _scale(cell.font))
+        needed = max(needed, lines * size * LINE_SPACING + ROW_PADDING)
+    return math.ceil(needed)
+
+
+def fit_row_heights(ws: Worksheet, min_row: int, max_row: int | None = None) -> None:
+    """Give each row from `min_row` the height its text needs (see row_height), so that no text runs
+    into the row below in Excel, in LibreOffice or on paper.
+    """
+    widths = {letter: column_width(ws, letter) for letter in ws.column_dimensions}
+    for row in ws.iter_rows(min_row=min_row, max_row=max_row):
+        height = row_height(list(row), widths)
+        if height:
+            ws.row_dimensions[row[0].row].height = height
+
+
+def column_width(ws: Worksheet, letter: str) -> float:
+    """A column's width in characters, as the file gives it or Excel's default (without adding the column)."""
+    dimension = ws.column_dimensions.get(letter)
+    return dimension.width if dimension is not None and dimension.width else DEFAULT_COLUMN_WIDTH
+
+
+def set_print(
+    ws: Worksheet,
+    last_row: int,
+    last_column: int,
+    *,
+    title_rows: str | None = None,
+    pages_wide: int = 1,
+    pages_tall: int = 0,
+) -> None:
+    """Print from A1 to (`last_row`, `last_column`) on A4, `pages_wide` pages wide and at most `pages_tall`
+    pages tall (0: as many as it takes), with `title_rows` (such as "3:4") repeated on every page, numbered
+    pages, and in landscape when the range is wider than a portrait page.
+
+    Text that runs on to the right of its cell (a title wider than the table under it) widens the range,
+    so that the printed page shows it whole.
+    """
+    widths = [column_width(ws, get_column_letter(c)) for c in range(1, last_column + 1)]
+    while sum(widths) < _overflow(ws):
+        last_column += 1
+        widths.append(column_width(ws, get_column_letter(last_column)))
+    ws.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if sum(widths) > PORTRAIT_CHARACTERS else "portrait"
+    ws.page_setup.fitToWidth = pages_wide
+    ws.page_setup.fitToHeight = pages_tall
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "&A: page &P of &N"
+
+
+def _overflow(ws: Worksheet) -> float:
+    """How far, in characters, the unwrapped text of the title rows runs from column A."""
+    return max(
+        (
+            text_width(str(cell.value), cell.font)
+            for row in ws.iter_rows(max_row=TABLE_TOP_ROW - 1, max_col=1)
+            for cell in row
+            if cell.value is not None and not cell.alignment.wrap_text
+        ),
+        default=0.0,
+    )
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
