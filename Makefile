@@ -14,9 +14,11 @@ unexport PYTHONDONTWRITEBYTECODE
 
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
-# The two most recent month ends: the demo publishes both, so the second edition's changes file has something to say.
+# The most recent month end: the latest edition the demo publishes.
 LAST_MONTH_END := $(shell date -d "$$(date +%Y-%m-01) -1 day" +%F)
-PREVIOUS_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END)" +%Y-%m-01) -1 day" +%F)
+
+# The latest year-end (31 March) not after LAST_MONTH_END: the demo publishes that year's snapshot.
+YEAR_END := $(shell d=$(LAST_MONTH_END); y=$${d:0:4}; [ "$${d:5:2}" \< 03 ] && y=$$((y - 1)); echo $$y-03-31)
 
 # The month end after LAST_MONTH_END: the edition `make demo-blocked` tries to publish from a corrupted extract.
 NEXT_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END) +1 day" +%Y-%m-01) +1 month -1 day" +%F)
@@ -24,8 +26,9 @@ NEXT_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END) +1 day" +%Y-%m-
 .PHONY: help install demo demo-blocked lint format test bench bench-quick clean
 
 help:
-	@echo "make demo         install, simulate the register and a year of annual returns, ingest the returns,"
-	@echo "                  publish the last two monthly Datastore editions, deliver the SSSC share"
+	@echo "make demo         install, simulate a year of register extracts and annual returns, ingest the returns,"
+	@echo "                  backfill the editions from the year-end snapshot on, publish the last monthly"
+	@echo "                  edition, rebuild the catalogue page, deliver the SSSC share"
 	@echo "make demo-blocked after make demo: the quality gate blocks an edition built from a corrupted extract"
 	@echo "make test         install, check lint and format (ruff), and run the whole test suite"
 	@echo "make format       rewrite the code in the project's format (ruff), then fix what lint reports"
@@ -47,10 +50,15 @@ SSSC_DEMO_KEY := $(PREFECT_HOME)/sssc-demo-key
 $(SSSC_DEMO_KEY):
 	@mkdir -p $(dir $@) && umask 077 && python3 -c "import secrets; print(secrets.token_hex(32))" > $@
 
+# The backfill builds every edition from the year-end snapshot on, several at once. Run again, it skips them all;
+# publish-datastore then reruns the latest edition as the monthly deployment does (unchanged: nothing rewritten).
+# The snapshot is kept for good: when changed code rebuilds it differently, the backfill fails that month alone
+# (exit code 4) and the demo publishes the change as the snapshot's next revision, as an engineer would.
 demo: install $(SSSC_DEMO_KEY)
-	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 2 --return-year $(RETURN_YEAR)
+	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 12 --return-year $(RETURN_YEAR)
 	$(RUN) carestats ingest-returns --year $(RETURN_YEAR)
-	$(RUN) carestats publish-datastore --as-at $(PREVIOUS_MONTH_END)
+	$(RUN) carestats backfill --from $(YEAR_END) --to $(LAST_MONTH_END) || { test $$? -eq 4 && \
+	  $(RUN) carestats publish-datastore --as-at $(YEAR_END) --revise --reason "Rebuilt by make demo with changed code"; }
 	$(RUN) carestats publish-datastore --as-at $(LAST_MONTH_END)
 	@echo
 	@$(RUN) carestats returns-status --year $(RETURN_YEAR)
@@ -58,8 +66,10 @@ demo: install $(SSSC_DEMO_KEY)
 	@echo "Annual returns $(RETURN_YEAR): the curated store is under $(CARESTATS_LAKE)/curated/annual-returns/$(RETURN_YEAR)/store/,"
 	@echo "  quarantined rows and files under $(CARESTATS_LAKE)/quarantine/annual-returns/$(RETURN_YEAR)/,"
 	@echo "  compliance reports and reminders under $(CARESTATS_LAKE)/reports/annual-returns/$(RETURN_YEAR)/."
-	@echo "Datastore editions are under $(CARESTATS_LAKE)/publish/datastore/ (one folder per edition; NumberStaff from the returns):"
+	@echo "Datastore editions are under $(CARESTATS_LAKE)/publish/datastore/ (one folder per edition; NumberStaff from the returns);"
+	@echo "  the year-end snapshot is $(CARESTATS_LAKE)/publish/datastore/$(YEAR_END)/, the latest monthly edition holds:"
 	@ls -1 $(CARESTATS_LAKE)/publish/datastore/$(LAST_MONTH_END)
+	@echo "The catalogue page (open it in a browser): $(CARESTATS_LAKE)/publish/index.html"
 	@echo
 	CARESTATS_SSSC_PSEUDONYM_KEY=$$(cat $(SSSC_DEMO_KEY)) $(RUN) carestats share-sssc --year $(RETURN_YEAR) --as-at $(LAST_MONTH_END)
 	@echo "The SSSC delivery is under $${CARESTATS_SSSC_TARGET:-$(CARESTATS_LAKE)/deliveries/sssc}/$(RETURN_YEAR)/; its disclosure report:"

@@ -5,10 +5,12 @@ several repetitions, and the report gives medians and the ratio carestats / base
 start-up is reported on its own line. Data is simulated once per scale and cached outside the repo.
 The annual-returns stage ingests a year of simulated exports (--returns-scales, 1x and 10x by default).
 
-    python -m benchmarks.run [--quick] [--scales 1,10,100] [--returns-scales 1,10] [--repetitions N]
-        [--out docs]
+    python -m benchmarks.run [--quick] [--scales 1,10,100] [--returns-scales 1,10] [--backfill-scales 1]
+        [--backfill-months 24] [--history-scales 1] [--repetitions N] [--out docs]
 
-The returns stage alone: --scales '' --workbook-scales '' --returns-scales 1,10 --out DIR.
+The returns stage alone: --scales '' --workbook-scales '' --backfill-scales '' --history-scales ''
+--returns-scales 1,10 --out DIR. The backfill of two years (--backfill-scales, 1x by default) and simulating
+ten years of extracts (--history-scales) are left out of --quick.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.backfill import MONTHS as BACKFILL_MONTHS
+from benchmarks.backfill import measure_backfill, measure_long_history
 from benchmarks.startup import measure_startup
 
 SEED = 2025
@@ -68,6 +72,20 @@ TARGETS = [
 RETURNS_TARGETS = [
     Target("Annual returns at 1x: carestats / bare", 1.5, "x", "returns:1.0:ratio"),
     Target("Annual returns growth, 10x services: time(10x) / time(1x)", 12.0, "x", "returns_growth:10.0"),
+]
+BACKFILL_TARGETS = [
+    Target(
+        "Simulating ten years of extracts at 1x: peak memory / one year's",
+        1.25,
+        "x",
+        "long_history:1.0:memory_ratio",
+    ),
+    Target(
+        "Backfill at 1x, second run: seconds per unchanged edition",
+        1.0,
+        "s",
+        "backfill:1.0:second_run_seconds_per_edition",
+    ),
 ]
 
 
@@ -280,7 +298,7 @@ def evaluate(summaries: list[dict], startup: list[dict] | None = None) -> list[d
     publication = {s["scale"]: s["carestats_seconds"] for s in summaries if s["stage"] == "publication"}
     returns = {s["scale"]: s["carestats_seconds"] for s in summaries if s["stage"] == "returns"}
     results = []
-    for target in TARGETS + RETURNS_TARGETS:
+    for target in TARGETS + RETURNS_TARGETS + BACKFILL_TARGETS:
         kind, *rest = target.measure.split(":")
         value = None
         if kind == "startup":
@@ -346,7 +364,7 @@ def markdown(
         "| stage | scale | rows | runs | carestats s | bare s | ratio | carestats peak MB | bare peak MB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for s in summaries:
+    for s in (s for s in summaries if s["stage"] not in ("backfill", "long_history")):
         lines.append(
             f"| {s['stage']} | {s['scale']:g}x | {s['rows']:,} | {s['repetitions']} | "
             f"{s['carestats_seconds']:.2f} | {s['bare_seconds']:.2f} | {s['ratio']:.2f} | "
@@ -401,6 +419,33 @@ def markdown(
                 + " | ".join(f"{s['task_seconds'].get(task, 0):.2f}" for s in publication)
                 + " |"
             )
+    backfills = [s for s in summaries if s["stage"] == "backfill"]
+    if backfills:
+        lines += [
+            "",
+            "Backfill: `carestats backfill` over the months shown of simulated monthly extracts, from a lake "
+            "holding the extracts alone (every edition built, with its workbook, several at once), then "
+            "the same command again (every edition's inputs and code unchanged: skipped). The bare "
+            "baseline of the second run lists the extracts and hashes every file, the least any skip "
+            "must do.",
+            "",
+            "| scale | months | first run s | second run s | per edition s | bare inputs check s | ratio |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {s['scale']:g}x | {s['months']} | {s['first_run_seconds']:.1f} | "
+            f"{s['second_run_seconds']:.1f} | {s['second_run_seconds_per_edition']:.2f} | "
+            f"{s['bare_inputs_check_seconds']:.2f} | {s['ratio']:.1f} |"
+            for s in backfills
+        ]
+        lines += [
+            f"\nThe extracts it is made from: `carestats simulate --months 120` at {s['scale']:g}x peaks at "
+            f"{s['ten_years']['peak_rss_mb']:.0f} MB in {s['ten_years']['seconds']:.0f} s, against "
+            f"{s['one_year']['peak_rss_mb']:.0f} MB in {s['one_year']['seconds']:.0f} s for `--months 12` "
+            f"({s['memory_ratio']:.2f}x the memory for ten times the months)."
+            for s in summaries
+            if s["stage"] == "long_history"
+        ]
     returns = [s for s in summaries if s["stage"] == "returns"]
     if returns:
         lines += [
@@ -459,6 +504,19 @@ def main(argv: list[str] | None = None) -> int:
         default="1,10",
         help="scales at which to benchmark the annual-returns ingest ('' for none; --quick: 1 alone)",
     )
+    parser.add_argument(
+        "--backfill-scales",
+        default="1",
+        help="scales at which to benchmark a two-year backfill ('' for none)",
+    )
+    parser.add_argument(
+        "--history-scales",
+        default="1",
+        help="scales at which to measure simulating ten years of extracts against one ('' for none)",
+    )
+    parser.add_argument(
+        "--backfill-months", type=int, default=BACKFILL_MONTHS, help="month ends the backfill stage rebuilds"
+    )
     parser.add_argument("--out", default="docs", help="folder for benchmarks.md and benchmarks.json")
     parser.add_argument(
         "--report-only",
@@ -491,6 +549,12 @@ def main(argv: list[str] | None = None) -> int:
         for scale in return_scales:
             repetitions = args.repetitions or RETURNS_REPETITIONS.get(scale, 3)
             summaries.append(measure("returns", scale, repetitions, log).summary())
+        for scale in [] if args.quick else [float(s) for s in args.backfill_scales.split(",") if s]:
+            summaries.append(measure_backfill(cache_root(), SEED, scale, args.backfill_months))
+            print(f"  backfill {scale:g}x: {json.dumps(summaries[-1])}", flush=True)
+        for scale in [] if args.quick else [float(s) for s in args.history_scales.split(",") if s]:
+            summaries.append(measure_long_history(cache_root(), SEED, scale))
+            print(f"  long history {scale:g}x: {json.dumps(summaries[-1])}", flush=True)
     measured = {
         "machine": machine(),
         "prefect_server_startup_seconds": server_startup,

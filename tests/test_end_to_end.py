@@ -8,6 +8,7 @@ import pytest
 
 from carestats.dictionary import load_dictionary
 from tests.support.cli import run_carestats
+from tests.support.datapackage import assert_valid_datapackage
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -36,8 +37,12 @@ def test_default_simulation_publishes_a_scotland_sized_edition_twice_identically
         "changes_2025-08-31.csv",
         "quality_2025-08-31.json",
         "quality_2025-08-31.html",
+        "datapackage.json",
         "manifest.json",
     }
+    assert august["simulated"] is True  # the simulator's mark beside each extract reaches the manifest
+    # A Scotland-sized simulated edition loads with its declared types: every value of every row is checked.
+    assert_valid_datapackage(tmp_path / "lake" / "publish" / "datastore" / "2025-08-31")
 
     published = pd.read_csv(
         tmp_path / "lake" / "publish" / "datastore" / "2025-08-31" / "datastore_2025-08-31.csv",

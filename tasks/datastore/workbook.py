@@ -233,7 +233,7 @@ def _write_cover(
                 "warning",
                 "This file holds simulated data about fictitious care services, made to test and demonstrate "
                 f"the Datastore. It is not {publisher.name}'s register: no row describes a real service, "
-                "and no figure in it is a statistic about care in Scotland.",
+                "and no figure in it is an official statistic.",
             )
         )
     lines += [

@@ -12,6 +12,7 @@ import ctypes.util
 import datetime as dt
 import errno
 import hashlib
+import mimetypes
 import os
 import re
 import shutil
@@ -109,6 +110,12 @@ def open_lake(location: str, server_side_encryption: str | None = None) -> Lake:
         encryption = server_side_encryption or get_settings().s3_server_side_encryption
         return S3Lake(bucket, prefix.strip("/"), encryption)
     return LocalLake(Path(location))
+
+
+def content_type(key: str) -> str:
+    """The media type of a file by its name, UTF-8 for text (every text file carestats writes is UTF-8)."""
+    guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
 
 
 def _superseded_stamp() -> str:
@@ -282,8 +289,13 @@ class S3Lake:
             raise FileNotFoundError(self.uri(key)) from missing
 
     def write_bytes(self, key: str, data: bytes) -> None:
-        """One PUT, which S3 makes visible whole or not at all, encrypted as the settings say."""
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **self.put_extra)
+        """One PUT, which S3 makes visible whole or not at all, encrypted as the settings say, with the
+        content type of its name (a bucket served as a static website hands the catalogue page to browsers
+        as a page, and a CSV as text; copies keep it).
+        """
+        self.client.put_object(
+            Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type(key), **self.put_extra
+        )
 
     def exists(self, key: str) -> bool:
         """A HEAD request on the object: not found is False, and any other error is raised."""

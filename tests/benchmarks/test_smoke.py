@@ -26,6 +26,12 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
                 "0.02",
                 "--returns-scales",
                 "",  # the returns stage has its own smoke test (test_returns_bench.py)
+                "--backfill-scales",
+                "0.02",
+                "--backfill-months",
+                "2",
+                "--history-scales",
+                "",  # 132 extracts: measured by make bench alone
                 "--out",
                 str(tmp_path / "docs"),
             ]
@@ -37,7 +43,7 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
     assert (
         results["machine"]["cores"] >= 1 and results["prefect_server_startup_seconds"] == 0
     )  # not started here
-    publication, workbook = results["results"]
+    publication, workbook, backfill = results["results"]
     assert (publication["stage"], workbook["stage"]) == ("publication", "workbook")
     assert 150 <= publication["rows"] <= 300 and workbook["rows"] == publication["rows"]
     for measured in (publication, workbook):
@@ -50,7 +56,7 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
         "build_edition",
         "validate_edition",
         "quality_gate",
-        "publish_folder",
+        "publish_edition",
     } <= set(publication["task_seconds"])
     assert [s["command"] for s in results["startup"]] == [
         "carestats --help",
@@ -58,7 +64,13 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
         "carestats publish-datastore (until its flow starts)",
     ]
     assert all(s["seconds"] > s["bare_seconds"] > 0 for s in results["startup"])
+    # The backfill stage: the command built both editions, then skipped both on the same inputs and code.
+    assert (backfill["stage"], backfill["months"]) == ("backfill", 2)
+    assert backfill["first_run_counts"] == {"built": 2, "unchanged": 0, "skipped": 0, "failed": 0}
+    assert backfill["second_run_counts"] == {"built": 0, "unchanged": 0, "skipped": 2, "failed": 0}
+    assert backfill["second_run_seconds_per_edition"] == backfill["second_run_seconds"] / 2
     report = (tmp_path / "docs" / "benchmarks.md").read_text()
+    assert "| 0.02x | 2 |" in report and "Backfill at 1x, second run" not in report
     assert "| publication | 0.02x |" in report and "| workbook | 0.02x |" in report
     assert "Workbook at 1x" not in report  # targets are judged only at the scales measured
     assert "| `carestats --help` |" in report and "Start-up of carestats --help" in report

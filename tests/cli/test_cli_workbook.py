@@ -26,7 +26,7 @@ def test_workbook_command_builds_from_a_published_csv_and_says_what_it_built(cap
     assert summary["sha256"] == hashlib.sha256(data).hexdigest()
     assert (summary["as_at"], summary["rows"], summary["pivots_skipped"]) == ("2025-08-31", 60, {})
     assert len(summary["pivots_built"]) == 4 and summary["sheets"][:2] == ["Cover", "Data"]
-    assert openpyxl.load_workbook(io.BytesIO(data))["Data"].max_row == 61
+    assert openpyxl.load_workbook(io.BytesIO(data))["Data"].max_row == 63  # title, note, header, 60 rows
 
 
 def test_workbook_command_reads_the_real_extract(capsys, reference_extract, tmp_path):

@@ -3,6 +3,7 @@ run publishes; unchanged editions skipped; a month without an extract failing al
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -13,6 +14,7 @@ from flows.publish_datastore import publish_monthly_datastore
 from tasks.datastore.backfill import month_ends_between
 from tasks.shared.lake import open_lake
 from tasks.shared.lake_map import LATEST, DatastoreEdition
+from tests.support.datapackage import assert_valid_datapackage
 from tests.support.extracts import edition_files, land_monthly_extracts
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -45,8 +47,9 @@ def test_a_backfill_rebuilds_the_monthly_editions_and_then_skips_what_did_not_ch
     assert state.is_failed()
     with pytest.raises(PartlyDone, match=r"1 of 6 editions failed \(2025-01-31\)"):
         state.result()
-    for month in LANDED:  # same bytes as the monthly run's, manifests included
+    for month in LANDED:  # same bytes as the monthly run's, manifests included; each loads with its types
         assert edition_files(concurrent, month) == edition_files(sequential, month), month
+        assert_valid_datapackage(Path(concurrent) / DatastoreEdition(month).folder)
     assert not open_lake(concurrent).exists(DatastoreEdition(JANUARY).folder + "/manifest.json")
     assert (
         json.loads(open_lake(concurrent).read_bytes(f"{DatastoreEdition.AREA}/{LATEST}"))["edition"]

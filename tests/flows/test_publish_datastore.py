@@ -182,7 +182,7 @@ def test_the_manifest_lists_exactly_the_published_files_by_the_sha256_of_their_b
     place = DatastoreEdition(as_at)
     published = files_in(open_lake(two_editions.lake), place.folder)
     assert sorted(published) == sorted(
-        [place.csv, place.definitions, place.changes, place.workbook, MANIFEST]
+        [place.csv, place.definitions, place.changes, place.workbook, place.DATAPACKAGE, MANIFEST]
         + [f"{place.quality_report.stem}.json", f"{place.quality_report.stem}.html"]
     )
     manifest = json.loads(published[MANIFEST])

@@ -60,9 +60,13 @@ def launched_chromium() -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session; each test opens its own page (and context) in it."""
+    """One headless Chromium for a test module; each test opens its own page (and context) in it.
+
+    Closed when the module ends: Playwright's synchronous API keeps an event loop on the main thread while it
+    runs, and Prefect, seeing one, hands later tests coroutines where they expect results.
+    """
     with launched_chromium() as launched:
         yield launched
 

@@ -19,8 +19,9 @@ import pytest
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 FOOTER = re.compile(r"^(?P<sheet>.+): page (?P<page>\d+) of (?P<pages>\d+)$")  # the workbook's page footer
-# Lines of one wrapped cell sit closer than their glyph boxes are tall (DejaVu Sans: 12.8 pt apart, boxes
-# 14.9 pt), so boxes that cross by less than this share of the shorter line's height are not an overlap.
+# The lines of one wrapped cell sit closer than their glyph boxes are tall: in DejaVu Sans the boxes cross
+# by 11% of a line's height. Boxes that cross by less than this share of the shorter line are not overlap;
+# text run into the next row crosses by a third or more.
 LINE_OVERLAP_ALLOWED = 0.2
 
 
@@ -75,8 +76,11 @@ class Page:
     def overlapping_lines(self) -> list[tuple[Line, Line]]:
         """Pairs of lines drawn over each other (see LINE_OVERLAP_ALLOWED)."""
         found = []
-        for index, first in enumerate(self.lines):
-            for second in self.lines[index + 1 :]:
+        lines = sorted(self.lines, key=lambda line: line.box.y_min)
+        for index, first in enumerate(lines):
+            for second in lines[index + 1 :]:
+                if second.box.y_min >= first.box.y_max:
+                    break  # this line and every later one start below the first
                 across, down = first.box.overlap(second.box)
                 shorter = min(first.box.y_max - first.box.y_min, second.box.y_max - second.box.y_min)
                 if across > 0 and down > LINE_OVERLAP_ALLOWED * shorter:
@@ -132,8 +136,10 @@ def squeezed(text: str) -> str:
 
 
 def save_page_images(pdf: Path, folder: Path, stem: str) -> list[Path]:
-    """Every page as a PNG in `folder`, for a person to look at what the test looked at."""
+    """Every page as a PNG in `folder` (replacing an earlier run's), for a person to see what the test saw."""
     folder.mkdir(parents=True, exist_ok=True)
+    for earlier in folder.glob(f"{stem}-*.png"):
+        earlier.unlink()
     subprocess.run(
         [poppler_tool("pdftoppm"), "-r", "60", "-png", str(pdf), str(folder / stem)],
         check=True,

@@ -26,6 +26,7 @@ from openpyxl.pivot.table import (
     RowColItem,
     TableDefinition,
 )
+from openpyxl.styles import NamedStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -35,7 +36,11 @@ BLANK_LABEL = "(blank)"  # what Excel shows for empty source cells (LibreOffice 
 GRAND_TOTAL_LABEL = "Grand Total"  # Excel's caption (LibreOffice shows "Total Result")
 OTHER_LABELS = ("(empty)", "Total Result")  # LibreOffice's own captions, which columns must fit as well
 COUNT_CAPTION = "Number of services"
-COUNT_FORMAT_ID = 3  # Excel's built-in number format 3 is COUNT_FORMAT, #,##0
+COUNT_FORMAT_ID = 3  # Excel's built-in number format 3 is COUNT_FORMAT, #,##0, which Excel shows figures in
+# LibreOffice ignores a data field's number format: it shows a refreshed pivot's figures in its cell styles of
+# these names (counts in General otherwise), taking the document's own when it has them. So the workbook has
+# them too, with the same format; Excel lists them as two more cell styles and uses neither.
+LIBREOFFICE_FIGURE_STYLES = ("Pivot Table Value", "Pivot Table Result")
 PIVOT_TOP_ROW = TABLE_TOP_ROW  # row 1 holds the sheet's title, row 2 how to read it
 
 
@@ -273,6 +278,9 @@ def add_pivot(
     )
     definition.cache = cache
     ws.add_pivot(definition)
+    for style in LIBREOFFICE_FIGURE_STYLES:
+        if style not in ws.parent.named_styles:
+            ws.parent.add_named_style(NamedStyle(name=style, number_format=COUNT_FORMAT, font=font()))
     _prefill(ws, spec, table)
     _fit_columns(ws, spec, table)
 

@@ -46,7 +46,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 #   text of that font takes 0.9 of a digit a character: 0.75 in Calibri and Carlito, 0.82 in DejaVu, the
 #   fallback where neither is installed, so even DejaVu keeps a tenth in hand for wide letters;
 # - bold text takes a tenth more room, larger text proportionally more;
-# - one line needs 1.35 times the font size (Calibri's 11 pt rows are 15 pt, DejaVu's glyphs 14.3 pt),
+# - one line needs 1.35 times the font size (Calibri's 11 pt rows are 15 pt, DejaVu's 11 pt glyphs 14.3),
 #   and a row 3 points more for the space above and below its text.
 CHARACTER_WIDTH = 0.9
 BOLD_WIDTH = 1.1
@@ -62,10 +62,9 @@ class TooManyRowsError(BadInputError):
 
     def __init__(self, rows: int, limit: int):
         self.rows, self.limit = rows, limit
-        above = TABLE_TOP_ROW
         super().__init__(
             f"the edition needs {rows:,} rows, but a worksheet holds {limit:,} rows including its title "
-            f"and header ({limit - above:,} data rows): publish the CSV alone for this edition"
+            f"and header ({limit - TABLE_TOP_ROW:,} data rows): publish the CSV alone for this edition"
         )
 
 
@@ -278,7 +277,8 @@ def set_print(
     so that the printed page shows it whole.
     """
     widths = [column_width(ws, get_column_letter(c)) for c in range(1, last_column + 1)]
-    while sum(widths) < _overflow(ws):
+    overflow = _overflow(ws)
+    while sum(widths) < overflow:
         last_column += 1
         widths.append(column_width(ws, get_column_letter(last_column)))
     ws.print_area = f"A1:{get_column_letter(last_column)}{last_row}"

@@ -114,6 +114,28 @@ def test_s3_objects_are_encrypted_at_rest(s3_bucket):
     assert head["ServerSideEncryption"] == "AES256"
 
 
+def test_s3_objects_carry_the_content_type_a_static_website_serves_them_with(s3_bucket):
+    import boto3
+
+    lake = open_lake(s3_bucket)
+    lake.write_bytes("publish/index.html", b"<!doctype html>")
+    lake.publish_folder("publish/datastore/2025-08-31", {"a.csv": b"x\r\n", "manifest.json": b"{}"})
+    client = boto3.client("s3")
+    types = {
+        key: client.head_object(Bucket=lake.bucket, Key=f"carestats/{key}")["ContentType"]
+        for key in (
+            "publish/index.html",
+            "publish/datastore/2025-08-31/a.csv",
+            "publish/datastore/2025-08-31/manifest.json",
+        )
+    }
+    assert types == {
+        "publish/index.html": "text/html; charset=utf-8",
+        "publish/datastore/2025-08-31/a.csv": "text/csv; charset=utf-8",  # kept by the copy out of staging
+        "publish/datastore/2025-08-31/manifest.json": "application/json",
+    }
+
+
 def test_dated_folders_are_read_as_dates_and_everything_else_ignored():
     from tasks.shared.lake import dated_folders
 

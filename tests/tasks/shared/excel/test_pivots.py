@@ -12,6 +12,7 @@ from tasks.datastore.datastore_file import read_datastore_csv
 from tasks.datastore.workbook import PIVOTS, build_workbook
 from tasks.shared.excel.pivots import PivotSpec, crosstab, item_order, shared_items
 from tests.support.editions import AS_AT, synthetic_edition
+from tests.support.libreoffice import shown_rows
 from tests.support.pivots import pandas_pivot, sheet_pivot
 
 SPEC_BY_NAME = {spec.name: spec for spec in PIVOTS}
@@ -23,6 +24,12 @@ def synthetic():
     return text, build_workbook(
         text, AS_AT, {"Registered": 3, "Cancelled": 1, "Grades changed": 7, "Details changed": 2}
     )
+
+
+@pytest.fixture(scope="module")
+def synthetic_shown(synthetic, open_in_libreoffice):
+    """The synthetic workbook's sheets as LibreOffice shows them once opened, exported once for the module."""
+    return open_in_libreoffice(synthetic[1].data, "synthetic")
 
 
 @cache
@@ -76,7 +83,7 @@ def test_the_file_holds_real_pivot_parts_sharing_one_cache(synthetic):
         assert not [n for n in names if "pivotCacheRecords" in n]
         cache_xml = archive.read(caches[0]).decode()
         assert 'refreshOnLoad="1"' in cache_xml and 'saveData="0"' in cache_xml
-        assert '<worksheetSource ref="A1:BC401" sheet="Data"' in cache_xml
+        assert '<worksheetSource ref="A3:BC403" sheet="Data"' in cache_xml  # the table under the title
         workbook_xml = archive.read("xl/workbook.xml").decode()
         assert workbook_xml.count("<pivotCache ") == 1
         for table in tables:
@@ -95,9 +102,9 @@ def test_pivot_cells_before_any_refresh_hold_the_pandas_figures(synthetic):
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_computes_every_pivot_cell_and_total_as_pandas_does(synthetic, open_in_libreoffice):
-    text, result = synthetic
-    sheets = open_in_libreoffice(result.data, "synthetic")
+def test_libreoffice_computes_every_pivot_cell_and_total_as_pandas_does(synthetic, synthetic_shown):
+    text, _ = synthetic
+    sheets = synthetic_shown
     for spec in PIVOTS:
         rows = sheets[spec.sheet]
         assert "Total Result" in rows[-1][0], (
@@ -106,15 +113,30 @@ def test_libreoffice_computes_every_pivot_cell_and_total_as_pandas_does(syntheti
         assert sheet_pivot(rows) == pandas_pivot(text, spec), spec.name
     counts = sheet_pivot(sheets["Services by council area"])
     assert counts[("Total", "Total")] == "400"
+    by_council = sheets["Services by council area"]
+    assert [row[0] for row in by_council[4:-1]] == sorted(set(text["Council_Area_Name"]), key=str.casefold)
+    assert by_council[3][1:-1] == sorted(
+        set(text["CareService"]), key=str.casefold
+    )  # councils down, services across
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_shows_the_data_sheet_exactly_as_the_csv_holds_it(synthetic, open_in_libreoffice):
-    text, result = synthetic
-    data = open_in_libreoffice(result.data, "synthetic_data")["Data"]
-    assert data[0] == list(text.columns)
-    assert data[1:] == text.values.tolist()
-    assert data[1][text.columns.get_loc("ServiceName")] == "'=1+2"
+def test_libreoffice_shows_counts_and_sums_with_thousands_separators(synthetic, synthetic_shown):
+    text, _ = synthetic
+    places = synthetic_shown["Places by health board"]
+    total = int(pd.to_numeric(text["Registered_Places"].mask(text["Registered_Places"] == "")).sum())
+    assert total >= 1000 and places[-1][0] == "Total Result"
+    assert places[-1][-1] == f"{total:,}"  # 68,131 rather than 68131
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_shows_the_data_sheet_exactly_as_the_csv_holds_it(synthetic, synthetic_shown):
+    text, _ = synthetic
+    data = synthetic_shown["Data"]
+    assert data[0][0] == "Every registered care service, Datastore as at 31 August 2025"
+    assert data[2] == list(text.columns)
+    assert data[3:] == shown_rows(text) == text.values.tolist()  # no whole number here reaches 1,000
+    assert data[3][text.columns.get_loc("ServiceName")] == "'=1+2"
 
 
 @pytest.mark.libreoffice
@@ -130,11 +152,13 @@ def test_reference_extract_pivots_match_pandas_in_libreoffice(reference_extract,
         expected = pandas_pivot(text, spec)
         assert sheet_pivot(sheets[spec.sheet]) == expected, name
         assert sheet_pivot(stored[spec.sheet]) == expected, name
-    by_type = sheet_pivot(sheets["Services by council area"])
-    assert by_type[("Care Home Service", "Total")] == "1365"
-    assert by_type[("Total", "Total")] == "10670"
+    by_council = sheets["Services by council area"]
+    assert sheet_pivot(by_council)[("Total", "Care Home Service")] == "1365"
+    assert by_council[-1][0] == "Total Result" and by_council[-1][-1] == "10,670"
     grades = sheet_pivot(sheets["Services by lowest grade"])
     assert grades[("(blank)", "Total")] == str((text["MinGrade"] == "").sum())
     cover = [row[0] for row in sheets["Cover"]]
     assert "PlacesByCareServiceAndHealthBoard: the file has no Health_Board_Name column." in cover
-    assert sheets["Data"][1:] == text.values.tolist()
+    assert sheets["Data"][3:] == shown_rows(text)
+    places = text.columns.get_loc("Registered_Places")
+    assert "2,436" in [row[places] for row in sheets["Data"][3:]]  # the largest service's places
