@@ -164,7 +164,9 @@ def outcome_of(month: MonthPlan, run: PrefectFuture | None) -> MonthOutcome:
     state = run.state
     if not state.is_completed():
         error = run.result(raise_on_failure=False)
-        return MonthOutcome(month.as_at, FAILED, detail=str(error).strip().splitlines()[0])
+        return MonthOutcome(
+            month.as_at, FAILED, detail=(str(error).strip() or type(error).__name__).splitlines()[0]
+        )
     result = run.result()
     if state.name == "Cached":
         return MonthOutcome(

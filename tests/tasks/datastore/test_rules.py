@@ -303,3 +303,16 @@ def test_an_edition_with_columns_out_of_dictionary_order_is_blocked():
     assert [(f.expectation, f.detail) for f in report.critical] == [
         ("columns: the dictionary's, in its order", "the columns are not in the dictionary's order")
     ]
+
+
+def test_a_small_frame_judged_in_one_batch_reports_exactly_what_column_batches_report(monkeypatch):
+    from tasks.shared.quality import runner
+
+    text = pd.concat(
+        [numbered(i, edition(**changes)) for i, (changes, _) in enumerate(CASES)], ignore_index=True
+    )
+    assert len(text) < runner.ONE_BATCH_ROWS
+    one_batch = validate_datastore(text, as_at=AS_AT).to_dict()
+    monkeypatch.setattr(runner, "ONE_BATCH_ROWS", 0)  # every frame judged one batch per column, as at scale
+    by_column = validate_datastore(text, as_at=AS_AT).to_dict()
+    assert one_batch["failures"] and one_batch == by_column

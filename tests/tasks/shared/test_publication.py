@@ -80,8 +80,16 @@ def publish_planned(lake, files: dict[str, bytes], plan) -> dict[str, bytes]:
     return published
 
 
-def test_a_kept_publication_changes_only_as_a_new_revision_and_the_replaced_one_stays_whole(tmp_path):
-    lake = open_lake(str(tmp_path))
+@pytest.fixture(params=["folder", "s3"])
+def any_lake(request, tmp_path):
+    """The same guarantees on a folder and on S3 over HTTP (moto's server)."""
+    if request.param == "s3":
+        return open_lake(request.getfixturevalue("s3_bucket"))
+    return open_lake(str(tmp_path))
+
+
+def test_a_kept_publication_changes_only_as_a_new_revision_and_the_replaced_one_stays_whole(any_lake):
+    lake = any_lake
     first = publish_planned(
         lake, {"a.csv": b"1\n"}, plan_revision(lake, FOLDER, {"a.csv": b"1\n"}, archive, False, None)
     )
@@ -126,8 +134,8 @@ def test_a_revision_needs_a_reason_and_something_to_revise(tmp_path, revise, rea
         plan_revision(open_lake(str(tmp_path)), FOLDER, {"a.csv": b"1\n"}, archive, revise, reason)
 
 
-def test_the_replaced_revision_is_not_kept_when_the_live_folder_changed_meanwhile(tmp_path):
-    lake = open_lake(str(tmp_path))
+def test_the_replaced_revision_is_not_kept_when_the_live_folder_changed_meanwhile(any_lake):
+    lake = any_lake
     publish_planned(
         lake, {"a.csv": b"1\n"}, plan_revision(lake, FOLDER, {"a.csv": b"1\n"}, archive, False, None)
     )
