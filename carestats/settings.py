@@ -66,9 +66,15 @@ def get_settings() -> Settings:
 
 
 def last_month_end(today: dt.date | None = None) -> dt.date:
-    """The most recent month end before today: the default edition date."""
+    """The most recent month end before `today` (default: the real today): the default edition date, the
+    month end before another, and the month an extract taken on `today` is for."""
     today = today or dt.date.today()
     return today.replace(day=1) - dt.timedelta(days=1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of the month `day` is in."""
+    return last_month_end(day.replace(day=28) + dt.timedelta(days=4))
 
 
 def is_month_end(day: dt.date) -> bool:
@@ -92,8 +98,7 @@ def require_past_month_end(day: dt.date, what: str = "edition date", today: dt.d
     """
     today = today or dt.date.today()
     if not is_month_end(day):
-        month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        raise BadInputError(f"{what} {day} is not a month end (did you mean {month_end}?)")
+        raise BadInputError(f"{what} {day} is not a month end (did you mean {month_end(day)}?)")
     if day > today:
         raise BadInputError(f"{what} {day} is after today ({today}): the month has not ended")
     return day

@@ -17,7 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from carestats.dictionary import load_dictionary
 from carestats.errors import PartlyDone
 from carestats.policies import EDITION_BY_INPUTS
-from carestats.settings import get_settings
+from carestats.settings import get_settings, last_month_end
 from flows.publish_datastore import publish_edition
 from tasks.annual_returns import steps as returns
 from tasks.catalogue.steps import rebuild_catalogue
@@ -26,7 +26,6 @@ from tasks.datastore import steps as datastore
 from tasks.datastore.backfill import BUILT, FAILED, SKIPPED, UNCHANGED, MonthOutcome, MonthPlan
 from tasks.datastore.quality import DEFAULT_ROW_COUNT_TOLERANCE
 from tasks.register import steps as register
-from tasks.register.extract import month_of_extract
 from tasks.register.steps import ExtractRef
 from tasks.shared.lake import sha256_hex
 from tasks.shared.published_text import csv_bytes, published_text
@@ -129,7 +128,9 @@ def rebuild_edition(
         if previous_extract is None:
             return datastore.load_previous_edition(lake, as_at)
         return rebuild_previous_edition(
-            lake, previous_extract, month_of_extract(previous_extract.extract_date)
+            lake,
+            previous_extract,
+            last_month_end(previous_extract.extract_date),  # the month it is taken for
         )
 
     summary = publish_edition(

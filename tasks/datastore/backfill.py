@@ -19,18 +19,13 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from carestats.errors import BadInputError, MissingInputError
-from carestats.settings import require_past_month_end
+from carestats.settings import last_month_end, require_past_month_end
 from tasks.datastore.steps import editions_beyond_retention
-from tasks.register.extract import extract_of_month, month_of_extract
+from tasks.register.extract import extract_of_month
 from tasks.shared.lake import dated_folders, open_lake
 from tasks.shared.lake_map import MANIFEST, DatastoreEdition, RegisterExtract
 
 BUILT, UNCHANGED, SKIPPED, FAILED = "built", "unchanged", "skipped", "failed"
-
-
-def month_before(day: dt.date) -> dt.date:
-    """The month end before a month end (2025-03-31 -> 2025-02-28)."""
-    return day.replace(day=1) - dt.timedelta(days=1)
 
 
 def month_ends_between(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -41,7 +36,7 @@ def month_ends_between(start: dt.date, end: dt.date) -> list[dt.date]:
     months, day = [], end
     while day >= start:
         months.append(day)
-        day = month_before(day)
+        day = last_month_end(day)
     return months[::-1]
 
 
@@ -64,7 +59,7 @@ def plan_months(
 ) -> list[MonthPlan]:
     """What a backfill of `months` does with each, from the extract dates and published editions alone."""
     beyond = set(editions_beyond_retention(sorted(set(published) | set(months)), keep))
-    with_extract = sorted({month_of_extract(day) for day in extracts})
+    with_extract = sorted({last_month_end(day) for day in extracts})  # the month each extract is taken for
     plans = []
     for month in months:
         previous_month = max((m for m in with_extract if m < month), default=None)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from carestats.errors import MissingInputError
+from carestats.settings import month_end
 from tasks.shared.csv_text import UnreadableCsv, read_csv_text
 
 MISSING_MARKER = "NA"  # what R-made extracts write for an empty cell
@@ -86,10 +87,6 @@ def as_at_from_file_name(name: str) -> dt.date | None:
 DATE_COLUMNS_READ_FOR_THE_EDITION = ("Publication_of_Latest_Grading", "Last_inspection_Date")
 
 
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
 def edition_date_from_content(text: pd.DataFrame) -> tuple[dt.date, str] | None:
     """The edition date the data imply, and why: the month end of the latest grading or inspection date
     (gradings are published every working week), checked against the newest financial-year columns.
@@ -105,7 +102,7 @@ def edition_date_from_content(text: pd.DataFrame) -> tuple[dt.date, str] | None:
     if latest is None:
         return None
     day, column = latest
-    as_at = _month_end(day)
+    as_at = month_end(day)
     why = f"the latest date in the file is {day:%d/%m/%Y} ({column})"
     years = sorted({m[1] for c in text.columns if (m := re.search(r"_(\d{4})$", c))})
     if years:

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from carestats.dictionary import DataDictionary, ExtractTable
 from carestats.errors import BadInputError, MissingInputError
+from carestats.settings import month_end
 from tasks.shared.csv_text import Source, UnreadableCsv, read_csv_text
 from tasks.shared.lake_map import RegisterExtract
 from tasks.shared.quarantine import Problem
@@ -72,18 +73,12 @@ def choose_extract(available: list[dt.date], as_at: dt.date) -> dt.date:
     return later[0]
 
 
-def month_of_extract(extract_date: dt.date) -> dt.date:
-    """The month end an extract is taken for: the last one before the day it was taken."""
-    return extract_date.replace(day=1) - dt.timedelta(days=1)
-
-
 def extract_of_month(available: list[dt.date], as_at: dt.date) -> dt.date:
     """The extract taken for the month ending `as_at`: the first after it, if taken before the next month
     ends. A month without one is refused (a backfill never builds an edition from a later month's extract,
     which would say what was known weeks later).
     """
-    next_month_end = (as_at + dt.timedelta(days=1)).replace(day=28) + dt.timedelta(days=4)
-    next_month_end = next_month_end.replace(day=1) - dt.timedelta(days=1)
+    next_month_end = month_end(as_at + dt.timedelta(days=1))
     taken = [d for d in available if as_at < d <= next_month_end]
     if not taken:
         later = [d for d in available if d > next_month_end]

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from carestats.errors import BadInputError
-from tasks.datastore.backfill import month_before, month_ends_between, plan_months
+from carestats.settings import last_month_end
+from tasks.datastore.backfill import month_ends_between, plan_months
 from tasks.datastore.steps import editions_beyond_retention
 
 D = dt.date.fromisoformat
@@ -19,7 +20,7 @@ def test_month_ends_between_covers_the_range_both_ends_included():
         D("2024-02-29"),
         D("2024-03-31"),
     ]
-    assert month_before(D("2024-03-31")) == D("2024-02-29")
+    assert last_month_end(D("2024-03-31")) == D("2024-02-29")
     with pytest.raises(BadInputError, match="--from 2024-03-31 is after --to 2024-01-31"):
         month_ends_between(D("2024-03-31"), D("2024-01-31"))
     with pytest.raises(BadInputError, match="not a month end"):
