@@ -2,8 +2,8 @@
 
 Editions are built concurrently (the task runner can be swapped for a Dask cluster's), each as the monthly
 run would publish it. An edition's previous edition, which its changes file and checks need, is rebuilt
-from the month before's own extract rather than waiting for that month's edition, so no edition waits for
-another. An edition whose inputs and code are unchanged is skipped through its cache key.
+from the latest earlier month's own extract rather than waiting for that month's edition, so no edition
+waits for another. An edition whose inputs and code are unchanged is skipped through its cache key.
 """
 
 from __future__ import annotations
@@ -85,9 +85,7 @@ def backfill_datastore(
         "from": start.isoformat(),
         "to": end.isoformat(),
         "months": [o.row() for o in outcomes],
-        "counts": {
-            kind: sum(o.outcome == kind for o in outcomes) for kind in (BUILT, UNCHANGED, SKIPPED, FAILED)
-        },
+        "counts": backfill.outcome_counts(outcomes),
         "latest_edition": newest,
         "removed_by_retention": [day.isoformat() for day in removed],
         "catalogue": catalogue,

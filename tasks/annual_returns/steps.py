@@ -418,10 +418,11 @@ def fingerprint_returns(lake_location: str) -> str:
     """
     lake = open_lake(lake_location)
     digest = hashlib.sha256()
-    for name in lake.list_folders(f"{CURATED}/{AnnualReturns.AREA}"):
-        key = f"{AnnualReturns(int(name)).store}/{MANIFEST}" if name.isdigit() else None
-        if key and lake.exists(key):
-            digest.update(f"{name}:{hashlib.sha256(lake.read_bytes(key)).hexdigest()}\n".encode())
+    years = sorted(int(n) for n in lake.list_folders(f"{CURATED}/{AnnualReturns.AREA}") if n.isdigit())
+    for year in years:
+        key = f"{AnnualReturns(year).store}/{MANIFEST}"
+        if lake.exists(key):
+            digest.update(f"{year}:{hashlib.sha256(lake.read_bytes(key)).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 

@@ -20,10 +20,10 @@ from prefect.cache_policies import NO_CACHE
 
 from carestats.errors import BadInputError, MissingInputError
 from carestats.settings import last_month_end, require_past_month_end
-from tasks.datastore.steps import editions_beyond_retention
+from tasks.datastore.steps import complete_editions, editions_beyond_retention
 from tasks.register.extract import extract_of_month
 from tasks.shared.lake import dated_folders, open_lake
-from tasks.shared.lake_map import MANIFEST, DatastoreEdition, RegisterExtract
+from tasks.shared.lake_map import RegisterExtract
 
 BUILT, UNCHANGED, SKIPPED, FAILED = "built", "unchanged", "skipped", "failed"
 
@@ -82,12 +82,7 @@ def plan_backfill(lake_location: str, start: dt.date, end: dt.date, keep: int | 
     """Each month end of the range with its extract and what the backfill will do with it."""
     lake = open_lake(lake_location)
     extracts = dated_folders(lake.list_folders(RegisterExtract.AREA))
-    published = [
-        day
-        for day in dated_folders(lake.list_folders(DatastoreEdition.AREA))
-        if lake.exists(f"{DatastoreEdition(day).folder}/{MANIFEST}")
-    ]
-    plans = plan_months(month_ends_between(start, end), extracts, published, keep)
+    plans = plan_months(month_ends_between(start, end), extracts, complete_editions(lake), keep)
     get_run_logger().info(
         "Backfill %s to %s: %d month ends, %d to build, %d not",
         start,
@@ -118,12 +113,16 @@ class MonthOutcome:
         }
 
 
+def outcome_counts(outcomes: list[MonthOutcome]) -> dict[str, int]:
+    """How many months were built, unchanged, skipped and failed, in that order."""
+    return {kind: sum(o.outcome == kind for o in outcomes) for kind in (BUILT, UNCHANGED, SKIPPED, FAILED)}
+
+
 @task(name="report-backfill", task_run_name="report-backfill", cache_policy=NO_CACHE)
 def report_backfill(outcomes: list[MonthOutcome]) -> None:
     """A table artifact that tells an engineer in the Prefect UI what the backfill did with every month."""
-    counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in (BUILT, UNCHANGED, SKIPPED, FAILED)}
     create_table_artifact(
         table=[o.row() for o in outcomes],
         key="datastore-backfill",
-        description="Backfill: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()),
+        description="Backfill: " + ", ".join(f"{n} {kind}" for kind, n in outcome_counts(outcomes).items()),
     )

@@ -28,7 +28,7 @@ from tasks.register.extract import as_text
 from tasks.register.point_in_time import registered_on
 from tasks.register.steps import ExtractRef
 from tasks.shared.disclosure import apply_disclosure
-from tasks.shared.lake import PublishOutcome, dated_folders, open_lake, sha256_hex
+from tasks.shared.lake import Lake, PublishOutcome, dated_folders, open_lake, sha256_hex
 from tasks.shared.lake_map import MANIFEST, DatastoreEdition
 from tasks.shared.publication import (
     RevisionPlan,
@@ -257,7 +257,7 @@ def with_edition_manifest(
     snapshot already holds these files).
     """
     files = {**rendered.files, **extra}
-    if snapshot is not None and snapshot.live_manifest is not None:
+    if snapshot is not None and snapshot.unchanged:
         return dataclasses.replace(rendered, files={**files, MANIFEST: snapshot.live_manifest})
     previous = rendered.previous
     facts = {
@@ -322,17 +322,24 @@ def point_latest_edition(lake_location: str) -> str | None:
     once, at the end); it never moves back from a later edition. The newest edition's date, if any.
     """
     lake = open_lake(lake_location)
-    complete = [
-        day
-        for day in dated_folders(lake.list_folders(DatastoreEdition.AREA))
-        if lake.exists(f"{DatastoreEdition(day).folder}/{MANIFEST}")
-    ]
+    complete = complete_editions(lake)
     if not complete:
         return None
     place = DatastoreEdition(complete[-1])
     manifest = lake.read_bytes(f"{place.folder}/{MANIFEST}")
     point_latest(lake, place.AREA, place.stamp, sha256_hex(manifest))
     return place.stamp
+
+
+def complete_editions(lake: Lake) -> list[dt.date]:
+    """The dates of the published editions whose folder holds its manifest, oldest first: a folder without
+    one is not (or no longer, or not yet) an edition for readers.
+    """
+    return [
+        day
+        for day in dated_folders(lake.list_folders(DatastoreEdition.AREA))
+        if lake.exists(f"{DatastoreEdition(day).folder}/{MANIFEST}")
+    ]
 
 
 def editions_beyond_retention(published: list[dt.date], keep: int | None) -> list[dt.date]:
