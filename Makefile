@@ -23,13 +23,16 @@ YEAR_END := $(shell d=$(LAST_MONTH_END); y=$${d:0:4}; [ "$${d:5:2}" \< 03 ] && y
 # The month end after LAST_MONTH_END: the edition `make demo-blocked` tries to publish from a corrupted extract.
 NEXT_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END) +1 day" +%Y-%m-01) +1 month -1 day" +%F)
 
-.PHONY: help install demo demo-blocked lint format test bench bench-quick clean
+.PHONY: help install demo demo-blocked server worker deploy lint format test bench bench-quick clean
 
 help:
 	@echo "make demo         install, simulate a year of register extracts and annual returns, ingest the returns,"
 	@echo "                  backfill the editions from the year-end snapshot on, publish the last monthly"
 	@echo "                  edition, rebuild the catalogue page, deliver the SSSC share"
 	@echo "make demo-blocked after make demo: the quality gate blocks an edition built from a corrupted extract"
+	@echo "make server       the local Prefect server and its UI on http://127.0.0.1:4200 (leave it running)"
+	@echo "make worker       a process worker that runs the deployments' flows (leave it running)"
+	@echo "make deploy       register every deployment, schedule, secret and alert with the local server"
 	@echo "make test         install, check lint and format (ruff), and run the whole test suite"
 	@echo "make format       rewrite the code in the project's format (ruff), then fix what lint reports"
 	@echo "make bench        benchmarks at 1x, 10x and 100x Scotland's scale (writes docs/benchmarks.md)"
@@ -82,6 +85,20 @@ demo-blocked: install
 	@echo "Blocked as intended: nothing under $(CARESTATS_LAKE)/publish/datastore/$(NEXT_MONTH_END); latest.json still says:"
 	@cat $(CARESTATS_LAKE)/publish/datastore/latest.json
 	@echo "Report: $(CARESTATS_LAKE)/quality/datastore/$(NEXT_MONTH_END)/quality_$(NEXT_MONTH_END).html"
+
+# The local system, in three terminals: make server, make worker, make deploy. Each reads
+# deployments/local.env and nothing else (telemetry off there too).
+LOCAL_ENV := set -a && . deployments/local.env && set +a &&
+
+server: install
+	$(LOCAL_ENV) $(RUN) prefect server start
+
+worker: install
+	$(LOCAL_ENV) $(RUN) prefect worker start --pool carestats-process --type process
+
+# The SSSC share's deployment reads its pseudonym key from a Secret block: deploy writes the demo's key there.
+deploy: install $(SSSC_DEMO_KEY)
+	$(LOCAL_ENV) CARESTATS_SSSC_PSEUDONYM_KEY=$$(cat $(SSSC_DEMO_KEY)) $(RUN) carestats deploy
 
 lint: install
 	$(RUN) ruff check .

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     backfill_workers: int = Field(
         default=2, ge=1, description="How many editions a backfill builds at once (one per core suits most)"
     )
+    backfill_dask_address: str | None = Field(
+        default=None,
+        description="The address of a Dask scheduler (e.g. tcp://dask-scheduler:8786) the backfill sends its "
+        "editions to; 'local' starts a local Dask cluster of backfill_workers workers; default: a thread "
+        "pool on this machine",
+    )
     sssc_target: str | None = Field(
         default=None,
         description="Where the SSSC staffing extract is delivered: s3://bucket/prefix (AWS_ENDPOINT_URL_S3 "
@@ -57,6 +63,21 @@ class Settings(BaseSettings):
     )
     sssc_key_block: str = Field(
         default="sssc-pseudonym-key", description="The Prefect Secret block holding the pseudonym key"
+    )
+    edition_lock_wait_seconds: float = Field(
+        default=1800,
+        ge=0,
+        description="How long a run waits for another run publishing the same edition to finish before it "
+        "is refused (two runs of one edition never interleave)",
+    )
+    alert_block: str = Field(
+        default="carestats-alerts",
+        description="The Prefect notification block (a custom webhook) alerts are sent through",
+    )
+    alert_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="Where alerts are posted; `carestats deploy` writes it into the alert block. Without it "
+        "the block must already exist (made in the UI or by an administrator)",
     )
 
 

@@ -374,6 +374,17 @@ def validate_datastore(
     return CommandResult(report.to_dict(), report_text(report), EXIT_DONE if report.passed else EXIT_BLOCKED)
 
 
+@cli.command("deploy", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@common_options
+def deploy_command(as_json: bool, verbose: bool):
+    """Register every deployment (prefect.yaml, with the schedules of the collection windows), the secrets
+    and the alerts with the Prefect server PREFECT_API_URL names; run again after any change."""
+    from cli.deploy import deploy, deployments_summary
+
+    report = deploy().as_dict()
+    return CommandResult(report, [deployments_summary(report)])
+
+
 @cli.command("write-suites", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @common_options
 def write_suites(as_json: bool, verbose: bool):

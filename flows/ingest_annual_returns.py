@@ -11,15 +11,19 @@ from carestats.settings import get_settings
 from tasks.annual_returns import steps as returns
 from tasks.shared.lake import open_lake
 from tasks.shared.lake_map import AnnualReturns
+from tasks.shared.orchestration import record_parameters
 
 
 def returns_run_name() -> str:
-    """The run's name in the Prefect UI: the return year and the day, e.g. returns-2026-day-2026-01-14."""
+    """The run's name in the Prefect UI: the return year and the day, e.g. returns-2026-day-2026-01-14
+    while the window is open, returns-2026-close-out-2026-02-18 once it has closed."""
     from prefect.runtime import flow_run
 
     parameters = flow_run.parameters
-    day = parameters.get("as_at") or dt.date.today()
-    return f"returns-{parameters.get('return_year') or latest_open_year()}-day-{day}"
+    day = dt.date.fromisoformat(str(parameters.get("as_at") or dt.date.today()))
+    return_year = int(parameters.get("return_year") or latest_open_year(day))
+    stage = "close-out" if collection_window(return_year).closes < day else "day"
+    return f"returns-{return_year}-{stage}-{day}"
 
 
 @flow(name="ingest-annual-returns", flow_run_name=returns_run_name, log_prints=True)
@@ -36,6 +40,7 @@ def ingest_annual_returns(
     today = dt.date.today()
     return_year = return_year or latest_open_year(today)
     as_at = as_at or today
+    record_parameters(return_year=return_year, as_at=as_at)
     lake = lake or get_settings().lake
     window = collection_window(return_year)
 
@@ -70,9 +75,8 @@ def status_run_name() -> str:
     from prefect.runtime import flow_run
 
     parameters = flow_run.parameters
-    return (
-        f"returns-status-{parameters.get('return_year')}-as-at-{parameters.get('as_at') or dt.date.today()}"
-    )
+    return_year = parameters.get("return_year") or latest_open_year()
+    return f"returns-status-{return_year}-as-at-{parameters.get('as_at') or dt.date.today()}"
 
 
 @flow(name="annual-returns-status", flow_run_name=status_run_name, log_prints=True)
@@ -85,6 +89,7 @@ def annual_returns_status(
     """
     as_at = as_at or dt.date.today()
     return_year = return_year or latest_open_year()
+    record_parameters(return_year=return_year, as_at=as_at)
     lake = lake or get_settings().lake
     window = collection_window(return_year)
     accounting = returns.read_accounting(lake, return_year)

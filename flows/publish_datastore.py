@@ -18,6 +18,7 @@ from tasks.register import steps as register
 from tasks.register.steps import ExtractRef
 from tasks.shared.lake import open_lake
 from tasks.shared.lake_map import DatastoreEdition
+from tasks.shared.orchestration import held_exclusively, record_parameters
 from tasks.shared.publication import sha256_by_file
 from tasks.shared.quality.gate import quality_gate
 
@@ -48,6 +49,7 @@ def publish_monthly_datastore(
     revise, reason: publish different files for a year-end snapshot (31 March) as its next revision.
     """
     as_at = require_past_month_end(as_at or last_month_end())
+    record_parameters(as_at=as_at)
     lake = lake or get_settings().lake
 
     extract = register.find_register_extract(lake, as_at)
@@ -80,36 +82,40 @@ def publish_edition(
 ) -> dict:
     """One edition from its register extract, checked against the previous edition `find_previous` gives
     (the monthly run reads the published one; a backfill rebuilds it), and published: the process the
-    monthly run and every edition of a backfill share.
+    monthly run and every edition of a backfill share. Two runs of the same edition never interleave: the
+    second waits for the first (CARESTATS_EDITION_LOCK_WAIT_SECONDS), then is refused.
     """
-    place = DatastoreEdition(as_at)
-    tables = register.load_register_extract(lake, extract)
-    staff = returns.staff_from_returns(lake, as_at)
-    edition = datastore.build_edition(tables, as_at, staff)
-    del tables  # the whole register is the run's largest object, and nothing after the edition needs it
-    return_freed_memory()
-    # The previous edition's million rows live only as long as it takes to say what changed and to check
-    # this edition against it.
-    previous = find_previous()
-    rendered = datastore.render_edition_files(edition, previous)
-    report = datastore.validate_edition(rendered, previous, row_count_tolerance)
-    del edition, previous  # from here on the edition is its published text and files
-    return_freed_memory()
-    report_files = quality_gate(lake, report, place.quality_report, datastore.judged_files(rendered))
-    changes = rendered.change_counts if rendered.previous else None
-    workbook_files = (
-        datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256, extract.simulated)
-        if workbook
-        else {}
-    )
-    files = {**workbook_files, **report_files, **datastore.describe_edition(rendered, extract)}
-    snapshot = datastore.plan_snapshot(lake, as_at, {**rendered.files, **files}, revise, reason)
-    rendered = datastore.with_edition_manifest(
-        rendered, extract, files, staff_facts(staff) if len(staff) else None, snapshot
-    )
-    outcome = datastore.publish_edition(lake, as_at, rendered.files, snapshot, latest)
-    datastore.report_edition(rendered, outcome.uri, outcome.changed, extract)
-    previous = rendered.previous
+    with held_exclusively(
+        f"datastore-{as_at}", open_lake(lake).uri(), get_settings().edition_lock_wait_seconds
+    ):
+        place = DatastoreEdition(as_at)
+        tables = register.load_register_extract(lake, extract)
+        staff = returns.staff_from_returns(lake, as_at)
+        edition = datastore.build_edition(tables, as_at, staff)
+        del tables  # the whole register is the run's largest object, and nothing after the edition needs it
+        return_freed_memory()
+        # The previous edition's million rows live only as long as it takes to say what changed and to check
+        # this edition against it.
+        previous = find_previous()
+        rendered = datastore.render_edition_files(edition, previous)
+        report = datastore.validate_edition(rendered, previous, row_count_tolerance)
+        del edition, previous  # from here on the edition is its published text and files
+        return_freed_memory()
+        report_files = quality_gate(lake, report, place.quality_report, datastore.judged_files(rendered))
+        changes = rendered.change_counts if rendered.previous else None
+        workbook_files = (
+            datastore.render_workbook(rendered.text, as_at, changes, rendered.csv_sha256, extract.simulated)
+            if workbook
+            else {}
+        )
+        files = {**workbook_files, **report_files, **datastore.describe_edition(rendered, extract)}
+        snapshot = datastore.plan_snapshot(lake, as_at, {**rendered.files, **files}, revise, reason)
+        rendered = datastore.with_edition_manifest(
+            rendered, extract, files, staff_facts(staff) if len(staff) else None, snapshot
+        )
+        outcome = datastore.publish_edition(lake, as_at, rendered.files, snapshot, latest)
+        datastore.report_edition(rendered, outcome.uri, outcome.changed, extract)
+        previous = rendered.previous
 
     return {
         "as_at": as_at.isoformat(),

@@ -10,6 +10,7 @@ from carestats.collection import latest_closed_year
 from carestats.settings import get_settings, last_month_end, require_past_month_end
 from tasks.annual_returns import steps as returns
 from tasks.shared.lake_map import SsscDelivery
+from tasks.shared.orchestration import record_parameters
 from tasks.shared.quality.gate import quality_gate
 from tasks.sssc import steps as sssc
 
@@ -37,6 +38,7 @@ def share_staffing_with_sssc(
     """
     return_year = return_year or latest_closed_year()
     as_at = require_past_month_end(as_at or last_month_end(), "public view date")
+    record_parameters(return_year=return_year, as_at=as_at)
     lake = lake or get_settings().lake
     place = SsscDelivery(return_year)
 
