@@ -6,11 +6,13 @@ start-up is reported on its own line. Data is simulated once per scale and cache
 The annual-returns stage ingests a year of simulated exports (--returns-scales, 1x and 10x by default).
 
     python -m benchmarks.run [--quick] [--scales 1,10,100] [--returns-scales 1,10] [--backfill-scales 1]
-        [--backfill-months 24] [--history-scales 1] [--repetitions N] [--out docs]
+        [--backfill-months 24] [--history-scales 1] [--dask-scales 1] [--dask-months 120] [--repetitions N]
+        [--out docs]
 
 The returns stage alone: --scales '' --workbook-scales '' --backfill-scales '' --history-scales ''
---returns-scales 1,10 --out DIR. The backfill of two years (--backfill-scales, 1x by default) and simulating
-ten years of extracts (--history-scales) are left out of --quick.
+--returns-scales 1,10 --out DIR. The backfill of two years (--backfill-scales, 1x by default), simulating
+ten years of extracts (--history-scales) and the ten-year backfill on a local Dask cluster of one worker, then
+two (--dask-scales, --dask-months) are left out of --quick.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.backfill import DASK_MONTHS, measure_backfill, measure_dask_scaling, measure_long_history
 from benchmarks.backfill import MONTHS as BACKFILL_MONTHS
-from benchmarks.backfill import measure_backfill, measure_long_history
 from benchmarks.startup import measure_startup
 
 SEED = 2025
@@ -85,6 +87,12 @@ BACKFILL_TARGETS = [
         1.0,
         "s",
         "backfill:1.0:second_run_seconds_per_edition",
+    ),
+    Target(
+        "Backfill on Dask at 1x: seconds with two workers / with one",
+        0.75,
+        "x",
+        "dask_scaling:1.0:time_ratio",
     ),
 ]
 
@@ -364,7 +372,7 @@ def markdown(
         "| stage | scale | rows | runs | carestats s | bare s | ratio | carestats peak MB | bare peak MB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for s in (s for s in summaries if s["stage"] not in ("backfill", "long_history")):
+    for s in (s for s in summaries if s["stage"] not in ("backfill", "long_history", "dask_scaling")):
         lines.append(
             f"| {s['stage']} | {s['scale']:g}x | {s['rows']:,} | {s['repetitions']} | "
             f"{s['carestats_seconds']:.2f} | {s['bare_seconds']:.2f} | {s['ratio']:.2f} | "
@@ -446,6 +454,29 @@ def markdown(
             for s in summaries
             if s["stage"] == "long_history"
         ]
+    scaling = [s for s in summaries if s["stage"] == "dask_scaling"]
+    if scaling:
+        lines += [
+            "",
+            "Backfill on Dask: `carestats backfill` over the months shown of simulated monthly extracts, "
+            "from a lake holding the extracts alone, with `CARESTATS_BACKFILL_DASK_ADDRESS=local`: a local "
+            "Dask cluster of one worker process, then of two (`CARESTATS_BACKFILL_WORKERS`), each run into a "
+            "lake of its own. Without the workbooks (`--no-workbook`): at 1x the workbook is most of an "
+            "edition's time (the workbook stage above), so the figure would be the workbook's. Wall seconds "
+            "of the whole command: Prefect and the cluster's start included. Both runs published the same "
+            "bytes, every file compared (a difference stops the benchmark).",
+            "",
+            "| scale | months | 1 worker s | 2 workers s | speedup | 2 workers s per edition | files "
+            "| same bytes |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        lines += [
+            f"| {s['scale']:g}x | {s['months']} | {s['one_worker_seconds']:.1f} | "
+            f"{s['two_workers_seconds']:.1f} | {s['speedup']:.2f} | "
+            f"{s['two_workers_seconds'] / s['months']:.2f} | {s['files']:,} | "
+            f"{'yes' if s['identical'] else 'NO'} |"
+            for s in scaling
+        ]
     returns = [s for s in summaries if s["stage"] == "returns"]
     if returns:
         lines += [
@@ -517,6 +548,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--backfill-months", type=int, default=BACKFILL_MONTHS, help="month ends the backfill stage rebuilds"
     )
+    parser.add_argument(
+        "--dask-scales",
+        default="1",
+        help="scales at which to time a backfill on a local Dask cluster of 1 worker, then 2 ('' for none)",
+    )
+    parser.add_argument(
+        "--dask-months", type=int, default=DASK_MONTHS, help="month ends the Dask backfill rebuilds"
+    )
     parser.add_argument("--out", default="docs", help="folder for benchmarks.md and benchmarks.json")
     parser.add_argument(
         "--report-only",
@@ -552,6 +591,9 @@ def main(argv: list[str] | None = None) -> int:
         for scale in [] if args.quick else [float(s) for s in args.backfill_scales.split(",") if s]:
             summaries.append(measure_backfill(cache_root(), SEED, scale, args.backfill_months))
             print(f"  backfill {scale:g}x: {json.dumps(summaries[-1])}", flush=True)
+        for scale in [] if args.quick else [float(s) for s in args.dask_scales.split(",") if s]:
+            summaries.append(measure_dask_scaling(cache_root(), SEED, scale, args.dask_months))
+            print(f"  backfill on Dask {scale:g}x: {json.dumps(summaries[-1])}", flush=True)
         for scale in [] if args.quick else [float(s) for s in args.history_scales.split(",") if s]:
             summaries.append(measure_long_history(cache_root(), SEED, scale))
             print(f"  long history {scale:g}x: {json.dumps(summaries[-1])}", flush=True)

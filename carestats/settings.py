@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="How long a run waits for another run publishing the same edition to finish before it "
         "is refused (two runs of one edition never interleave)",
     )
+    work_pool: str | None = Field(
+        default=None,
+        description="The work pool `carestats deploy` puts every deployment on; default: prefect.yaml's "
+        "(carestats-process, made as a process pool if missing). Another pool (Kubernetes) must exist first",
+    )
     alert_block: str = Field(
         default="carestats-alerts",
         description="The Prefect notification block (a custom webhook) alerts are sent through",

@@ -103,10 +103,15 @@ def deploy(settings: Settings | None = None, prefect_file: Path = PREFECT_FILE) 
         )
     project = yaml.safe_load(prefect_file.read_text(encoding="utf-8"))
     resolved = resolved_prefect_file(project, schedule_rules(), collection_windows())
-    pool = project["definitions"]["work_pools"]["carestats"]["name"]
+    default_pool = project["definitions"]["work_pools"]["carestats"]["name"]
+    pool = settings.work_pool or default_pool
     report = DeployReport(api_url=api_url, work_pool=pool)
 
-    ensure_process_pool(pool)
+    if pool == default_pool:
+        ensure_process_pool(pool)
+    else:
+        require_pool(pool)
+        resolved = on_pool(resolved, pool)
     register_deployments(resolved, prefect_file.parent)
     report.deployments = [
         {"name": d["name"], "entrypoint": d["entrypoint"], "schedules": len(d.get("schedules") or [])}
@@ -127,6 +132,31 @@ def deploy(settings: Settings | None = None, prefect_file: Path = PREFECT_FILE) 
     )
     report.automations = replace_alerts(block_id, within, schedule_rules().monthly_publish_by_day)
     return report
+
+
+def on_pool(resolved: dict, pool: str) -> dict:
+    """The resolved file with every deployment on `pool` (CARESTATS_WORK_POOL), its queue and job
+    variables kept."""
+    moved = copy.deepcopy(resolved)
+    for deployment in moved["deployments"]:
+        deployment["work_pool"] = {**deployment.get("work_pool", {}), "name": pool}
+    return moved
+
+
+def require_pool(name: str) -> None:
+    """A pool other than the default is the platform's (a Kubernetes pool and its job template): deploy
+    never makes it, and says how when it is missing."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+        except ObjectNotFound:
+            raise BadInputError(
+                f"the work pool {name} (CARESTATS_WORK_POOL) does not exist: create it first "
+                f"(prefect work-pool create {name} --type kubernetes; docs/kubernetes.md)"
+            ) from None
 
 
 def ensure_process_pool(name: str) -> None:

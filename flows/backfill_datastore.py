@@ -1,9 +1,18 @@
 """Backfill: rebuild every month-end Datastore edition in a range from the register extracts in the lake.
 
-Editions are built concurrently (the task runner can be swapped for a Dask cluster's), each as the monthly
-run would publish it. An edition's previous edition, which its changes file and checks need, is rebuilt
-from the latest earlier month's own extract rather than waiting for that month's edition, so no edition
-waits for another. An edition whose inputs and code are unchanged is skipped through its cache key.
+Editions are built concurrently, each as the monthly run would publish it: by a thread pool of
+CARESTATS_BACKFILL_WORKERS threads on this machine, or on a Dask cluster through prefect-dask when
+CARESTATS_BACKFILL_DASK_ADDRESS is set, to a scheduler's address (tcp://dask-scheduler:8786) or to "local"
+(a local cluster of CARESTATS_BACKFILL_WORKERS worker processes, one thread each), e.g.
+
+    CARESTATS_BACKFILL_DASK_ADDRESS=local CARESTATS_BACKFILL_WORKERS=4 carestats backfill --from ... --to ...
+
+The runner is read when this module is imported, as a deployment's flow run does (docs/kubernetes.md: a Dask
+cluster on Kubernetes); `backfill_datastore.with_options(task_runner=...)` swaps it for one run.
+
+An edition's previous edition, which its changes file and checks need, is rebuilt from the latest earlier
+month's own extract rather than waiting for that month's edition, so no edition waits for another. An
+edition whose inputs and code are unchanged is skipped through its cache key.
 """
 
 from __future__ import annotations
@@ -12,12 +21,12 @@ import datetime as dt
 
 from prefect import flow, task
 from prefect.futures import PrefectFuture
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from carestats.dictionary import load_dictionary
 from carestats.errors import PartlyDone
 from carestats.policies import EDITION_BY_INPUTS
-from carestats.settings import get_settings, last_month_end
+from carestats.settings import Settings, get_settings, last_month_end
 from flows.publish_datastore import publish_edition
 from tasks.annual_returns import steps as returns
 from tasks.catalogue.steps import rebuild_catalogue
@@ -38,10 +47,41 @@ def backfill_run_name() -> str:
     return f"backfill-{flow_run.parameters['start']}-to-{flow_run.parameters['end']}"
 
 
+def backfill_task_runner(settings: Settings | None = None) -> TaskRunner:
+    """Where a backfill's editions run, as the settings say: a thread pool of backfill_workers threads (the
+    default); the Dask scheduler at backfill_dask_address; or, for "local", a local Dask cluster.
+    """
+    settings = settings or get_settings()
+    address = settings.backfill_dask_address
+    if not address:
+        return ThreadPoolTaskRunner(max_workers=settings.backfill_workers)
+    if address == "local":
+        return local_dask_runner(settings.backfill_workers)
+    from prefect_dask import DaskTaskRunner  # imported only when used: it takes seconds
+
+    return DaskTaskRunner(address=address)
+
+
+def local_dask_runner(workers: int) -> TaskRunner:
+    """A Dask cluster on this machine for one backfill: `workers` worker processes of one thread each (an
+    edition is pandas work that holds the GIL), started with the run and closed when it ends.
+    """
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
+
+
 @flow(
     name="backfill-datastore",
     flow_run_name=backfill_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=get_settings().backfill_workers),
+    task_runner=backfill_task_runner(),
     log_prints=True,
 )
 def backfill_datastore(
@@ -58,6 +98,9 @@ def backfill_datastore(
 
     A month without an extract of its own, or whose edition a quality gate blocks, fails alone and the
     rest go on; the run then ends failed, naming every failed month, after its table artifact.
+
+    Editions run on a thread pool, or on a Dask cluster when CARESTATS_BACKFILL_DASK_ADDRESS is set (a
+    scheduler's address, or "local" for a local cluster) before this module is imported.
     """
     lake = lake or get_settings().lake
     keep = get_settings().keep_monthly_editions

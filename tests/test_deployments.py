@@ -13,7 +13,7 @@ from prefect import Flow
 from carestats.collection import collection_windows
 from carestats.errors import BadInputError
 from carestats.schedules import ScheduleRules, publish_deadline_after_start, schedule_rules
-from cli.deploy import resolved_prefect_file
+from cli.deploy import on_pool, resolved_prefect_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,3 +117,13 @@ def test_the_monthly_edition_is_late_from_the_start_of_the_tenth():
     assert publish_deadline_after_start("0 7 8 * *", 10) == dt.timedelta(hours=41)
     with pytest.raises(ValueError, match="must come after"):
         publish_deadline_after_start("0 7 8 * *", 8)
+
+
+def test_carestats_work_pool_moves_every_deployment_to_another_pool_keeping_its_queue():
+    resolved = resolved_prefect_file(
+        yaml.safe_load((ROOT / "prefect.yaml").read_text()), schedule_rules(), collection_windows()
+    )
+    moved = on_pool(resolved, "carestats-k8s")
+    assert {d["work_pool"]["name"] for d in moved["deployments"]} == {"carestats-k8s"}
+    assert {d["work_pool"]["work_queue_name"] for d in moved["deployments"]} == {"default"}
+    assert {d["work_pool"]["name"] for d in resolved["deployments"]} == {"carestats-process"}  # a copy
