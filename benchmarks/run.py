@@ -10,9 +10,9 @@ The annual-returns stage ingests a year of simulated exports (--returns-scales, 
         [--out docs]
 
 The returns stage alone: --scales '' --workbook-scales '' --backfill-scales '' --history-scales ''
---returns-scales 1,10 --out DIR. The backfill of two years (--backfill-scales, 1x by default), simulating
-ten years of extracts (--history-scales) and the ten-year backfill on a local Dask cluster of one worker, then
-two (--dask-scales, --dask-months) are left out of --quick.
+--dask-scales '' --returns-scales 1,10 --out DIR. The backfill of two years (--backfill-scales, 1x by
+default), simulating ten years of extracts (--history-scales) and the ten-year backfill on a local Dask
+cluster of one worker, then two (--dask-scales, --dask-months) are left out of --quick.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ def test_returns_benchmark_runs_on_a_tiny_scale_and_both_sides_reject_the_same_r
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # the session's server
     out = tmp_path / "docs"
     arguments = ["--scales", "", "--workbook-scales", "", "--returns-scales", "0.02", "--repetitions", "1"]
-    arguments += ["--backfill-scales", "", "--history-scales", ""]
+    arguments += ["--backfill-scales", "", "--history-scales", "", "--dask-scales", ""]
     assert main([*arguments, "--out", str(out)]) == 0
 
     raw = [json.loads(line) for line in (out / "benchmarks-raw.jsonl").read_text().splitlines()]
