@@ -37,21 +37,6 @@ def pytest_configure(config):
         os.environ[SHARED_PREFECT_API] = PREFECT_API_URL.value()
 
 
-# The longest files, started first so the two workers finish together rather than one waiting on the other's
-# last long file (a file stays on one worker).
-LONGEST_FIRST = ("test_production_profile.py", "test_end_to_end.py", "test_end_to_end_returns.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Put the longest test files at the front of the run, in the order LONGEST_FIRST names them."""
-
-    def rank(item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: each file's tests, and every other file, keep their order
-
-
 def pytest_unconfigure(config):
     """Stop the shared harness, if this process started one."""
     harness = getattr(config, "shared_prefect_harness", None)
