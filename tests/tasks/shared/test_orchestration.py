@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import threading
 import time
@@ -52,7 +53,8 @@ def run_together(subject: str, places: tuple[str, str], hold_for: float, wait_se
         except Exception as error:  # noqa: BLE001 - the test looks at what each run raised
             errors.append(error)
 
-    threads = [threading.Thread(target=one, args=(place,)) for place in places]
+    # Each thread in a copy of this one's context: the session's Prefect settings (its API) live there.
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(one, place)) for place in places]
     for thread in threads:
         thread.start()
     for thread in threads:
