@@ -102,7 +102,8 @@ def deploy(settings: Settings | None = None, prefect_file: Path = PREFECT_FILE) 
             "(make server, then make deploy; production: the server's URL)"
         )
     project = yaml.safe_load(prefect_file.read_text(encoding="utf-8"))
-    resolved = resolved_prefect_file(project, schedule_rules(), collection_windows())
+    rules = schedule_rules()
+    resolved = resolved_prefect_file(project, rules, collection_windows())
     default_pool = project["definitions"]["work_pools"]["carestats"]["name"]
     pool = settings.work_pool or default_pool
     report = DeployReport(api_url=api_url, work_pool=pool)
@@ -127,10 +128,8 @@ def deploy(settings: Settings | None = None, prefect_file: Path = PREFECT_FILE) 
         return report
     report.alert_block = settings.alert_block
     monthly = next(d for d in resolved["deployments"] if d["name"] == MONTHLY)
-    within = publish_deadline_after_start(
-        monthly["schedules"][0]["cron"], schedule_rules().monthly_publish_by_day
-    )
-    report.automations = replace_alerts(block_id, within, schedule_rules().monthly_publish_by_day)
+    within = publish_deadline_after_start(monthly["schedules"][0]["cron"], rules.monthly_publish_by_day)
+    report.automations = replace_alerts(block_id, within, rules.monthly_publish_by_day)
     return report
 
 
