@@ -19,6 +19,7 @@ import yaml
 DICTIONARY_PATH = Path(__file__).resolve().parent.parent / "expectations" / "data_dictionary.yaml"
 FINANCIAL_YEAR_PLACEHOLDER = "{fy}"
 ROLE_PLACEHOLDER = "{role}"
+INDICATOR_PLACEHOLDER = "{indicator}"
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,36 @@ class DataDictionary:
         if isinstance(entry, dict):
             return entry.get(subtype or "", entry.get("default", next(iter(entry.values()))))
         return entry
+
+    @property
+    def inspection_benchmarks(self) -> dict[str, Any]:
+        """The inspection benchmarks' section: peer group, flag percentile, indicators and their columns."""
+        return self.raw["inspection_benchmarks"]
+
+    def benchmark_columns(self) -> list[Column]:
+        """The inspector table's columns in order: the service, each indicator's columns, then its flags."""
+        section = self.inspection_benchmarks
+        columns = [self._column(spec, None) for spec in section["columns"]]
+        for indicator in section["indicators"]:
+            for spec in section["indicator_columns"]:
+                name = spec["name"].replace(INDICATOR_PLACEHOLDER, indicator["name"])
+                definition = spec["definition"].replace("{indicator_definition}", indicator["definition"])
+                columns.append(
+                    dataclasses.replace(
+                        self._column({**spec, "name": name, "definition": definition}, None),
+                        template=spec["name"],
+                    )
+                )
+        return columns + [self._column(spec, None) for spec in section["summary_columns"]]
+
+    @property
+    def return_statistics(self) -> dict[str, Any]:
+        """The published statistics' section: disclosure settings, figures and tables."""
+        return self.raw["return_statistics"]
+
+    def statistics_table_columns(self) -> list[Column]:
+        """Every figure a published statistics table may show, in order."""
+        return [self._column(spec, None) for spec in self.return_statistics["table_columns"]]
 
     def column_for_name(self, name: str) -> Column | None:
         """The dictionary's column for a published name, matching YYZZ financial-year names too."""

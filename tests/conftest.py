@@ -147,3 +147,23 @@ def open_in_libreoffice(soffice, tmp_path_factory):
     return lambda data, stem: export_sheets(
         soffice, profile, tmp_path_factory.mktemp(f"lo_{stem}"), data, stem
     )
+
+
+@pytest.fixture(scope="session")
+def two_return_years(prefect_harness, tmp_path_factory) -> str:
+    """A simulated register (scale 0.05, extract of 31 March 2026) with the 2025 and 2026 annual returns
+    ingested once for the session: the lake the benchmarks and the statistics are built from. Tests read it
+    and may write their own outputs into it, but never change its returns.
+    """
+    from cli.main import main
+
+    lake = str(tmp_path_factory.mktemp("two_return_years") / "lake")
+    simulate = ["simulate", "--until", "2026-03-31", "--months", "1", "--scale", "0.05"]
+    for arguments in (
+        [*simulate, "--return-year", "2025", "--return-year", "2026"],
+        ["ingest-returns", "--year", "2025", "--as-at", "2025-03-31"],
+        ["ingest-returns", "--year", "2026", "--as-at", "2026-03-31"],
+    ):
+        if main([*arguments, "--lake", lake, "--json"]):
+            pytest.fail(f"carestats {' '.join(arguments)} failed on the session's returns lake")
+    return lake

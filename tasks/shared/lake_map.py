@@ -7,9 +7,11 @@ The lake (a folder locally, an S3 prefix in production) has eight areas:
 - quarantine/  a copy of every input that could not be used, with problems.json saying why;
 - quality/     the quality report of anything a gate blocked (a passing report travels with its subject);
 - curated/     checked, typed data that later flows build on (accepted annual returns);
-- publish/     what the public reads: one folder per edition, a manifest in each, latest.json beside them;
+- publish/     what the public reads: one folder per edition (Datastore) or return year (statistics), a
+               manifest in each, latest.json beside them;
 - deliveries/  what we send to a partner (the SSSC's staffing extract, when no target is set) and its log;
-- reports/     internal reports for the regulator's staff, never published (compliance, reminders).
+- reports/     internal reports for the regulator's staff, never published (compliance, reminders, the
+               inspection benchmarks and service profiles).
 
 Keys are '/'-separated paths relative to the lake root. A flow asks this module where a thing lives and
 never spells a path itself, so a folder can be renamed in one place and every reader follows.
@@ -267,4 +269,97 @@ class SsscDelivery:
         """The gate's report on the delivery, kept in quality/sssc/<year> whatever the verdict."""
         return ReportPlace(
             f"{QUALITY}/sssc/{self.return_year}", f"quality_sssc_{self.return_year}", always=True
+        )
+
+
+@dataclass(frozen=True)
+class InspectionBenchmarks:
+    """Where one return year's staffing benchmarks for inspectors are kept: internal reports, never published.
+
+    The table (CSV and workbook) is a folder swapped in whole with its manifest, <year>/ under AREA, with
+    latest.json beside it. Profiles are pages rendered from that table, one per service, under PROFILES:
+    the flow renders those that stand out most, `carestats service-profile` any other when asked; both
+    carry the sha256 of the table's manifest they were drawn from, and a changed table clears them.
+    """
+
+    return_year: int
+
+    AREA = f"{REPORTS}/inspection-benchmarks"  # one folder per return year under here, and latest.json
+    PROFILES = f"{REPORTS}/inspection-benchmarks/profiles"  # <year>/<CS number>.html and <year>/index.html
+
+    @property
+    def name(self) -> str:
+        """The table's folder name: the return year."""
+        return str(self.return_year)
+
+    @property
+    def folder(self) -> str:
+        """reports/inspection-benchmarks/<year>: the inspector table, swapped in whole."""
+        return f"{self.AREA}/{self.name}"
+
+    @property
+    def table(self) -> str:
+        """Every service with a current return, its indicators beside its peers' and the nation's."""
+        return f"benchmarks_{self.return_year}.csv"
+
+    @property
+    def workbook(self) -> str:
+        """The same table as an Excel workbook, with a definitions sheet."""
+        return f"benchmarks_{self.return_year}.xlsx"
+
+    @property
+    def profiles(self) -> str:
+        """reports/inspection-benchmarks/profiles/<year>: one page per service, and index.html."""
+        return f"{self.PROFILES}/{self.return_year}"
+
+    def profile(self, cs_number: str) -> str:
+        """The one-page profile of a service, named by its CS number."""
+        return f"{self.profiles}/{cs_number}.html"
+
+    @property
+    def index(self) -> str:
+        """The page that finds any service by CS number and links to its profile."""
+        return f"{self.profiles}/index.html"
+
+
+@dataclass(frozen=True)
+class ReturnStatistics:
+    """Where the statistics published from one return year's annual returns live: tables, workbook, bulletin.
+
+    One folder per return year under AREA, swapped in whole with its manifest, and latest.json beside them.
+    """
+
+    return_year: int
+
+    AREA = f"{PUBLISH}/statistics"
+
+    @property
+    def name(self) -> str:
+        """The publication's folder name: the return year."""
+        return str(self.return_year)
+
+    @property
+    def folder(self) -> str:
+        """publish/statistics/<year>: every file of the year's publication."""
+        return f"{self.AREA}/{self.name}"
+
+    def table(self, name: str) -> str:
+        """One published table as CSV (vacancies_by_service_type_and_sector, ...)."""
+        return f"staff_vacancies_{self.return_year}_{name}.csv"
+
+    @property
+    def workbook(self) -> str:
+        """Every table in one accessible spreadsheet: cover sheet, contents, notes, one table per sheet."""
+        return f"staff_vacancies_{self.return_year}.xlsx"
+
+    @property
+    def bulletin(self) -> str:
+        """The short HTML bulletin with charts; every number in it comes from the tables."""
+        return f"staff_vacancies_{self.return_year}.html"
+
+    @property
+    def quality_report(self) -> ReportPlace:
+        """The gate's report on the publication, kept in quality/statistics/<year> whatever the verdict."""
+        return ReportPlace(
+            f"{QUALITY}/statistics/{self.return_year}", f"quality_statistics_{self.return_year}", always=True
         )
