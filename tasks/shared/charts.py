@@ -41,7 +41,7 @@ def chart(width: float, height: float) -> Iterator[Figure]:
 
 
 def svg_text(figure: Figure, title: str) -> str:
-    """The figure as an inline <svg> element with a title for screen readers: the same figure, the same text."""
+    """The figure as an inline <svg> element titled for screen readers: the same figure, the same text."""
     with plt.rc_context(STYLE):
         sink = io.StringIO()
         figure.savefig(sink, format="svg", metadata={"Date": None, "Title": title}, bbox_inches="tight")
