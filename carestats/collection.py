@@ -82,15 +82,22 @@ def collection_window(return_year: int, path: Path | None = None) -> CollectionW
     return windows[return_year]
 
 
-def latest_open_year(today: dt.date | None = None, path: Path | None = None) -> int:
-    """The latest configured return year whose window has opened by today: what a bare run works on."""
+def opened_years(today: dt.date | None = None, path: Path | None = None) -> list[int]:
+    """Every configured return year whose window has opened by today, oldest first (the years a lake can
+    hold returns of: what the demo simulates and a trend can reach back to).
+    """
     today = today or dt.date.today()
-    opened = [year for year, window in collection_windows(path).items() if window.opens <= today]
+    opened = sorted(year for year, window in collection_windows(path).items() if window.opens <= today)
     if not opened:
         raise BadInputError(
             f"no annual-return window configured in {path or windows_file()} has opened by {today}"
         )
-    return max(opened)
+    return opened
+
+
+def latest_open_year(today: dt.date | None = None, path: Path | None = None) -> int:
+    """The latest configured return year whose window has opened by today: what a bare run works on."""
+    return opened_years(today, path)[-1]
 
 
 def latest_closed_year(today: dt.date | None = None, path: Path | None = None) -> int:
