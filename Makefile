@@ -28,7 +28,8 @@ NEXT_MONTH_END := $(shell date -d "$$(date -d "$(LAST_MONTH_END) +1 day" +%Y-%m-
 help:
 	@echo "make demo         install, simulate a year of register extracts and annual returns, ingest the returns,"
 	@echo "                  backfill the editions from the year-end snapshot on, publish the last monthly"
-	@echo "                  edition, rebuild the catalogue page, deliver the SSSC share"
+	@echo "                  edition, rebuild the catalogue page, deliver the SSSC share, benchmark services"
+	@echo "                  for inspectors and publish the staff vacancy statistics"
 	@echo "make demo-blocked after make demo: the quality gate blocks an edition built from a corrupted extract"
 	@echo "make server       the local Prefect server and its UI on http://127.0.0.1:4200 (leave it running)"
 	@echo "make worker       a process worker that runs the deployments' flows (leave it running)"
@@ -45,6 +46,9 @@ install:
 # The latest return year whose collection window has opened (deployments/annual_return_windows.yaml),
 # read once the project is installed.
 RETURN_YEAR = $(shell $(RUN) python -c "from carestats.collection import latest_open_year; print(latest_open_year())")
+# Every return year whose window has opened, oldest first: the demo simulates and ingests them all, so that
+# the statistics have a trend and the benchmarks a change since last year.
+RETURN_YEARS = $(shell $(RUN) python -c "from carestats.collection import opened_years; print(*opened_years())")
 
 # The demo's pseudonym key: random, made once on this machine, never in the code (production reads the
 # Prefect Secret block sssc-pseudonym-key).
@@ -58,8 +62,8 @@ $(SSSC_DEMO_KEY):
 # The snapshot is kept for good: when changed code rebuilds it differently, the backfill fails that month alone
 # (exit code 4) and the demo publishes the change as the snapshot's next revision, as an engineer would.
 demo: install $(SSSC_DEMO_KEY)
-	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 12 --return-year $(RETURN_YEAR)
-	$(RUN) carestats ingest-returns --year $(RETURN_YEAR)
+	$(RUN) carestats simulate --until $(LAST_MONTH_END) --months 12 $(addprefix --return-year ,$(RETURN_YEARS))
+	for year in $(RETURN_YEARS); do $(RUN) carestats ingest-returns --year $$year || exit $$?; done
 	$(RUN) carestats backfill --from $(YEAR_END) --to $(LAST_MONTH_END) || { test $$? -eq 4 && \
 	  $(RUN) carestats publish-datastore --as-at $(YEAR_END) --revise --reason "Rebuilt by make demo with changed code"; }
 	$(RUN) carestats publish-datastore --as-at $(LAST_MONTH_END)
@@ -77,6 +81,18 @@ demo: install $(SSSC_DEMO_KEY)
 	CARESTATS_SSSC_PSEUDONYM_KEY=$$(cat $(SSSC_DEMO_KEY)) $(RUN) carestats share-sssc --year $(RETURN_YEAR) --as-at $(LAST_MONTH_END)
 	@echo "The SSSC delivery is under $${CARESTATS_SSSC_TARGET:-$(CARESTATS_LAKE)/deliveries/sssc}/$(RETURN_YEAR)/; its disclosure report:"
 	@cat $${CARESTATS_SSSC_TARGET:-$(CARESTATS_LAKE)/deliveries/sssc}/$(RETURN_YEAR)/delivery-*/disclosure_report_$(RETURN_YEAR).json | tail -n 60
+	@echo
+	$(RUN) carestats benchmark-services --year $(RETURN_YEAR) --profiles 25
+	@echo "Inspection benchmarks (internal, never published): the table for inspectors is under"
+	@echo "  $(CARESTATS_LAKE)/reports/inspection-benchmarks/$(RETURN_YEAR)/ (CSV and Excel); the profiles of the 25 services"
+	@echo "  that stand out most, and the page that finds any service by CS number, are under"
+	@echo "  $(CARESTATS_LAKE)/reports/inspection-benchmarks/profiles/$(RETURN_YEAR)/index.html"
+	@echo "  (any other service: carestats service-profile CS... --year $(RETURN_YEAR))."
+	@echo
+	$(RUN) carestats publish-statistics --year $(RETURN_YEAR)
+	@echo "Published statistics $(RETURN_YEAR) (tables in CSV and Excel, and the bulletin):"
+	@ls -1 $(CARESTATS_LAKE)/publish/statistics/$(RETURN_YEAR)
+	@echo "The bulletin (open it in a browser): $(CARESTATS_LAKE)/publish/statistics/$(RETURN_YEAR)/staff_vacancies_$(RETURN_YEAR).html"
 
 # Demo only: a corrupted copy of the latest extract, the gate stopping its edition, the copy removed again.
 demo-blocked: install

@@ -288,6 +288,86 @@ def share_sssc(
     return CommandResult(summary, lines)
 
 
+@cli.command("benchmark-services", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@return_year_option("the latest whose collection window has closed")
+@click.option(
+    "--profiles",
+    type=click.IntRange(0, 100_000),
+    default=100,
+    show_default=True,
+    help="Profiles to render now: those of the services standing out on most indicators.",
+)
+@lake_option
+@common_options
+def benchmark_services(
+    return_year: int | None, profiles: int, lake: str | None, as_json: bool, verbose: bool
+):
+    """Benchmark every service with a current return against the nation and its peers, for inspectors
+    (internal, never published): the table, and the profiles of those that stand out most."""
+    quiet_third_party_noise()
+    from flows.benchmark_services import benchmark_services as run
+
+    summary = run(return_year=return_year, lake=lake, profiles=profiles)
+    lines = [
+        f"Inspection benchmarks {summary['return_year']}: {summary['services']:,} services, "
+        f"{summary['flagged']:,} standing out on at least one indicator",
+        *[
+            f"  {name}: {counts['stands_out']:,} stand out, {counts['too_few_peers']:,} with too few peers, "
+            f"{counts['no_value']:,} without a value"
+            for name, counts in summary["by_indicator"].items()
+        ],
+        f"Table: {summary['table']}",
+        f"Workbook: {summary['workbook']}",
+        f"Profiles: {summary['profiles_written']:,} written under {summary['profiles']}; "
+        f"find any service on {summary['index']}",
+    ]
+    return CommandResult(summary, lines)
+
+
+@cli.command("service-profile", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@click.argument("cs_number", metavar="CS_NUMBER")
+@return_year_option("the latest whose collection window has closed")
+@lake_option
+@common_options
+def service_profile(cs_number: str, return_year: int | None, lake: str | None, as_json: bool, verbose: bool):
+    """Where a service's profile is (drawn now from the year's benchmarks) and where it stands out."""
+    quiet_third_party_noise()
+    from flows.benchmark_services import service_profile as profile_of
+
+    summary = profile_of(cs_number.strip().upper(), return_year=return_year, lake=lake)
+    stands_out = summary["stands_out"]
+    lines = [
+        f"{summary['cs_number']} ({summary['return_year']} return): {summary['profile']}",
+        "Stands out on: " + ("; ".join(stands_out) if stands_out else "nothing"),
+        *[f"  {name}: {flag}" for name, flag in summary["flags"].items()],
+    ]
+    return CommandResult(summary, lines)
+
+
+@cli.command("publish-statistics", context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@return_year_option("the latest whose collection window has closed")
+@lake_option
+@common_options
+def publish_statistics(return_year: int | None, lake: str | None, as_json: bool, verbose: bool):
+    """Publish a year's staff vacancy statistics: tables (CSV and spreadsheet) and the bulletin."""
+    quiet_third_party_noise()
+    from flows.publish_return_statistics import publish_return_statistics
+
+    summary = publish_return_statistics(return_year=return_year, lake=lake)
+    headline = summary["headline"]
+    lines = [
+        f"Staff vacancy statistics {summary['return_year']} {summary['outcome']}: {summary['folder']}",
+        f"{headline['percent_with_vacancies']}% of {headline['services']:,} services (childminders aside) "
+        f"had vacancies; WTE vacancy rate {headline['vacancy_rate']}%",
+        "Return years in the trend: " + ", ".join(str(y) for y in summary["trend_years"]),
+        *[
+            f"Table {name}: {t['primary']} cells suppressed, {t['secondary']} more to protect them"
+            for name, t in summary["suppressed"].items()
+        ],
+    ]
+    return CommandResult(summary, lines)
+
+
 @cli.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

@@ -13,11 +13,13 @@ from tasks.annual_returns.validation import RETURN_COLUMNS_SUITE, annual_return_
 from tasks.datastore.quality import DATASTORE_COLUMNS, datastore_columns_suite
 from tasks.shared.quality.suites import suite_bytes, write_suites
 from tasks.sssc.validation import EXTRACT_COLUMNS_SUITE, sssc_extract_columns_suite
+from tasks.statistics.validation import TABLE_COLUMNS_SUITE, statistics_table_columns_suite
 
 GENERATORS = {
     DATASTORE_COLUMNS: datastore_columns_suite,
     RETURN_COLUMNS_SUITE: annual_return_columns_suite,
     EXTRACT_COLUMNS_SUITE: sssc_extract_columns_suite,
+    TABLE_COLUMNS_SUITE: statistics_table_columns_suite,
 }
 
 

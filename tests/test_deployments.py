@@ -52,7 +52,7 @@ def expand(schedule: dict) -> list[dt.datetime]:
     return list(rrulestr(schedule["rrule"]))
 
 
-def test_returns_run_every_morning_of_each_window_then_close_out_then_the_sssc_share():
+def test_returns_run_every_morning_of_each_window_then_close_out_then_what_is_built_on_them():
     resolved = resolved_prefect_file(
         yaml.safe_load((ROOT / "prefect.yaml").read_text()), schedule_rules(), collection_windows()
     )
@@ -71,8 +71,15 @@ def test_returns_run_every_morning_of_each_window_then_close_out_then_the_sssc_s
         s for s in by_name["annual-returns-close-out"]["schedules"] if s["parameters"]["return_year"] == 2026
     ]
     assert [expand(s) for s in close_out] == [[dt.datetime(2026, 2, 18, 6, 30)]]
-    share = [s for s in by_name["sssc-share"]["schedules"] if s["parameters"]["return_year"] == 2026]
-    assert [expand(s) for s in share] == [[dt.datetime(2026, 2, 19, 8, 0)]]
+    after_close = {
+        name: [expand(s) for s in by_name[name]["schedules"] if s["parameters"]["return_year"] == 2026]
+        for name in ("sssc-share", "inspection-benchmarks", "return-statistics")
+    }
+    assert after_close == {
+        "sssc-share": [[dt.datetime(2026, 2, 19, 8, 0)]],
+        "inspection-benchmarks": [[dt.datetime(2026, 2, 19, 8, 30)]],
+        "return-statistics": [[dt.datetime(2026, 2, 19, 9, 0)]],
+    }
     assert by_name["monthly"]["schedules"] == [{"cron": "0 7 8 * *", "timezone": "Europe/London"}]
     assert by_name["rerun"]["schedules"] == by_name["backfill"]["schedules"] == []
 
