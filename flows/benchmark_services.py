@@ -39,8 +39,8 @@ def benchmark_services(return_year: int | None = None, lake: str | None = None, 
     lake = lake or get_settings().lake
     place = InspectionBenchmarks(return_year)
 
-    current = benchmarks.load_current_returns(lake, return_year)
-    previous = benchmarks.load_current_returns(lake, return_year - 1, required=False)
+    current = returns.load_current_returns(lake, return_year)
+    previous = returns.load_current_returns(lake, return_year - 1, required=False)
     register, register_extract = returns.load_register_services(lake)
     table = benchmarks.compute_benchmarks(current, previous, register, return_year)
     files = benchmarks.make_table_files(table, return_year, register_extract, previous is not None)

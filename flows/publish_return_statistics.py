@@ -11,7 +11,6 @@ from tasks.shared.lake_map import ReturnStatistics
 from tasks.shared.orchestration import record_parameters
 from tasks.shared.publication import publish_folder
 from tasks.shared.quality.gate import quality_gate
-from tasks.sssc.steps import load_current_returns
 from tasks.statistics import statistics_steps as statistics
 
 
@@ -37,7 +36,7 @@ def publish_return_statistics(return_year: int | None = None, lake: str | None =
     place = ReturnStatistics(return_year)
 
     years = statistics.years_with_returns(lake, return_year)
-    returns_by_year = {year: load_current_returns(lake, year) for year in years}
+    returns_by_year = {year: returns.load_current_returns(lake, year) for year in years}
     register, extract_date = returns.load_register_services(lake)
     simulated = statistics.register_is_simulated(lake, extract_date)
     publication = statistics.build(returns_by_year, register, return_year, extract_date, simulated)

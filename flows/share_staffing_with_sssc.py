@@ -42,7 +42,7 @@ def share_staffing_with_sssc(
     lake = lake or get_settings().lake
     place = SsscDelivery(return_year)
 
-    current = sssc.load_current_returns(lake, return_year)
+    current = returns.load_current_returns(lake, return_year)
     register, register_extract = returns.load_register_services(lake)
     staff = returns.staff_from_returns(lake, as_at)
     share = sssc.anonymise_staffing(current, register, staff, return_year, as_at, k)

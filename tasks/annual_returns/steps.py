@@ -45,8 +45,8 @@ from tasks.annual_returns.store import (
 from tasks.annual_returns.validation import RegisterFacts
 from tasks.register.extract import parse_table
 from tasks.shared.canonical_json import canonical_json
-from tasks.shared.lake import dated_folders, open_lake, sha256_hex
-from tasks.shared.lake_map import CURATED, MANIFEST, AnnualReturns, RegisterExtract
+from tasks.shared.lake import Lake, dated_folders, open_lake, sha256_hex
+from tasks.shared.lake_map import MANIFEST, AnnualReturns, RegisterExtract
 from tasks.shared.publication import with_manifest
 from tasks.shared.published_text import csv_bytes
 from tasks.shared.quarantine import Problem, quarantine
@@ -285,6 +285,36 @@ def rebuild_store(lake_location: str, return_year: int) -> Accounting:
     return accounting
 
 
+def stored_years(lake: Lake) -> list[int]:
+    """Every return year whose curated store the lake holds (its manifest written), oldest first."""
+    years = (int(n) for n in lake.list_folders(AnnualReturns.CURATED_AREA) if n.isdigit())
+    return sorted(year for year in years if lake.exists(f"{AnnualReturns(year).store}/{MANIFEST}"))
+
+
+@task(
+    name="load-current-annual-returns",
+    task_run_name="load-current-returns-{return_year}",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient_only,
+    cache_policy=NO_CACHE,
+)
+def load_current_returns(lake_location: str, return_year: int, required: bool = True) -> pd.DataFrame | None:
+    """The year's current accepted returns (one per service) from the curated store: what the SSSC share,
+    the benchmarks and the statistics are made from. A year with no store is a clear error when `required`,
+    else None (a year that only adds a comparison, such as the year before's change).
+    """
+    returns = load_store(lake_location, return_year)
+    if returns is None:
+        where = open_lake(lake_location).uri(AnnualReturns(return_year).store)
+        require_store(not required, return_year, where)
+        get_run_logger().info("No annual returns for %d at %s", return_year, where)
+        return None
+    current = returns.loc[returns["Current"] == "Yes"].reset_index(drop=True)
+    get_run_logger().info("%d services have a current accepted return for %d", len(current), return_year)
+    return current
+
+
 def load_store(lake_location: str, return_year: int) -> pd.DataFrame | None:
     """Every accepted return of a year (Current marking the one that counts), or None before any."""
     lake, place = open_lake(lake_location), AnnualReturns(return_year)
@@ -401,9 +431,8 @@ def staff_from_returns(lake_location: str, as_at: dt.date) -> pd.DataFrame:
     """Every service's total WTE from its latest return accepted on or before the edition date (the
     Datastore's NumberStaff), from the curated store of every return year up to the edition's.
     """
-    lake = open_lake(lake_location)
-    years = [int(n) for n in lake.list_folders(f"{CURATED}/{AnnualReturns.AREA}") if n.isdigit()]
-    stores = [load_store(lake_location, year) for year in sorted(years) if year <= as_at.year]
+    years = stored_years(open_lake(lake_location))
+    stores = [load_store(lake_location, year) for year in years if year <= as_at.year]
     staff = staff_wte_as_at([s for s in stores if s is not None], as_at)
     get_run_logger().info(
         "NumberStaff as at %s: %d services have a return accepted by then", as_at, len(staff)
@@ -418,11 +447,9 @@ def fingerprint_returns(lake_location: str) -> str:
     """
     lake = open_lake(lake_location)
     digest = hashlib.sha256()
-    years = sorted(int(n) for n in lake.list_folders(f"{CURATED}/{AnnualReturns.AREA}") if n.isdigit())
-    for year in years:
+    for year in stored_years(lake):
         key = f"{AnnualReturns(year).store}/{MANIFEST}"
-        if lake.exists(key):
-            digest.update(f"{year}:{hashlib.sha256(lake.read_bytes(key)).hexdigest()}\n".encode())
+        digest.update(f"{year}:{hashlib.sha256(lake.read_bytes(key)).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 

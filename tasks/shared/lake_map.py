@@ -160,6 +160,7 @@ class AnnualReturns:
     return_year: int
 
     AREA = "annual-returns"
+    CURATED_AREA = f"{CURATED}/{AREA}"  # one folder per return year under here
 
     @property
     def landing(self) -> str:
@@ -173,7 +174,7 @@ class AnnualReturns:
     @property
     def ingested(self) -> str:
         """curated/annual-returns/<year>/ingested: per file version, its accepted rows and its record."""
-        return f"{CURATED}/{self.AREA}/{self.return_year}/ingested"
+        return f"{self.CURATED_AREA}/{self.return_year}/ingested"
 
     def ingested_rows(self, sha256: str) -> str:
         """The accepted returns of one file version (Parquet), written before its record."""
@@ -186,7 +187,7 @@ class AnnualReturns:
     @property
     def store_area(self) -> str:
         """curated/annual-returns/<year>: the parent of the published store folder."""
-        return f"{CURATED}/{self.AREA}/{self.return_year}"
+        return f"{self.CURATED_AREA}/{self.return_year}"
 
     STORE = "store"  # the folder swapped in whole on every run: returns, staffing, accounting, manifest
     RETURNS = "returns.parquet"  # every accepted submission, Current marking the one that counts

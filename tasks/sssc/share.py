@@ -20,9 +20,10 @@ from tasks.shared.canonical_json import canonical_json
 from tasks.shared.lake_map import SsscDelivery
 from tasks.shared.published_text import csv_bytes, published_text
 from tasks.shared.quality.suites import load_suite
+from tasks.shared.statistical_tables import SUPPRESSED
 from tasks.sssc.attributes import REGISTER_ATTRIBUTES, Ladder, describe, with_register
 from tasks.sssc.extract import Released, release
-from tasks.sssc.tables import SUPPRESSED, Tables, build_tables, staffing_units
+from tasks.sssc.tables import Tables, build_tables, staffing_units
 
 PUBLIC_COLUMNS = [*REGISTER_ATTRIBUTES, "NumberStaff"]
 

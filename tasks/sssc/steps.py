@@ -18,11 +18,9 @@ from prefect.tasks import exponential_backoff
 from carestats.dictionary import load_dictionary
 from carestats.policies import retry_transient_only
 from carestats.settings import get_settings
-from tasks.annual_returns.steps import load_store
-from tasks.annual_returns.store import require_store
 from tasks.shared.canonical_json import canonical_json
 from tasks.shared.lake import open_lake, sha256_hex
-from tasks.shared.lake_map import LATEST, MANIFEST, AnnualReturns, SsscDelivery
+from tasks.shared.lake_map import LATEST, MANIFEST, SsscDelivery
 from tasks.shared.publication import publish_into, with_manifest
 from tasks.shared.quality.results import QualityReport
 from tasks.sssc.pseudonym import pseudonym_key
@@ -35,24 +33,6 @@ ALWAYS_ENCRYPTED = "AES256"  # the SSSC's objects are encrypted even where the l
 def delivery_target(lake_location: str) -> str:
     """Where deliveries go: CARESTATS_SSSC_TARGET, or deliveries/sssc in the lake."""
     return get_settings().sssc_target or f"{lake_location.rstrip('/')}/{SsscDelivery.DEFAULT_TARGET}"
-
-
-@task(
-    name="load-current-annual-returns",
-    task_run_name="load-current-returns-{return_year}",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient_only,
-    cache_policy=NO_CACHE,
-)
-def load_current_returns(lake_location: str, return_year: int) -> pd.DataFrame:
-    """The year's current accepted returns (one per service) from the curated store."""
-    returns = load_store(lake_location, return_year)
-    where = open_lake(lake_location).uri(AnnualReturns(return_year).store)
-    require_store(returns is not None, return_year, where)
-    current = returns.loc[returns["Current"] == "Yes"].reset_index(drop=True)
-    get_run_logger().info("%d services have a current accepted return for %d", len(current), return_year)
-    return current
 
 
 @task(name="anonymise-staffing", task_run_name="anonymise-staffing-{return_year}", cache_policy=NO_CACHE)

@@ -14,17 +14,9 @@ import numpy as np
 import pandas as pd
 
 from carestats.dictionary import DataDictionary
-from tasks.shared.cell_suppression import (
-    ProtectedTable,
-    TableSpec,
-    audit,
-    protect,
-    round_to_base,
-    table_with_margins,
-)
-from tasks.shared.published_text import neutralise_formulae
+from tasks.shared.cell_suppression import ProtectedTable, TableSpec, protect, table_with_margins
+from tasks.shared.statistical_tables import audits, percent, published_table, rounded
 
-SUPPRESSED = "[c]"  # the GSS symbol for a figure withheld to protect confidentiality
 ADDITIVE = ["Headcount", "WTE", "Vacant_WTE", "Leavers", "Starters", "Stayers"]
 DIMENSIONS = {"Sub_Sector": "sub_sector", "Employer_Type": "employer_type", "Council_Area": "council_area"}
 
@@ -61,46 +53,19 @@ def build_tables(units: pd.DataFrame, dictionary: DataDictionary) -> Tables:
     ]
     cells = [(spec, table_with_margins(units.assign(Services=1), spec)) for spec in specs]
     protected = protect(cells, disclosure["min_cell_services"], disclosure["protection"])
-    audits = {
-        table.spec.name: audit(
-            table, disclosure["protection"], [other for other in protected if other is not table]
-        )
-        for table in protected
-    }
-    text = {table.spec.name: published_table(table, dictionary) for table in protected}
-    return Tables(protected, audits, text)
+    text = {table.spec.name: published_text(table, dictionary) for table in protected}
+    return Tables(protected, audits(protected, disclosure["protection"]), text)
 
 
-def published_table(table: ProtectedTable, dictionary: DataDictionary) -> pd.DataFrame:
+def published_text(table: ProtectedTable, dictionary: DataDictionary) -> pd.DataFrame:
     """A protected table as the text of its CSV: figures rounded, rates to one decimal place, [c] where
-    a cell is suppressed.
+    a cell is suppressed, blank where a rate has nothing to be worked out of.
     """
-    cells, spec = table.cells, table.spec
-    rounding = dictionary.sssc_share["disclosure"]["table_rounding"]
-    hidden = cells["Suppression"] != ""
-    out = {
-        spec.row: neutralise_formulae(cells[spec.row].astype("string")),
-        spec.column: neutralise_formulae(cells[spec.column].astype("string")),
+    cells = table.cells
+    figures = {
+        "Services": cells["Services"].astype("Float64"),
+        **rounded(cells, dictionary.sssc_share["disclosure"]["table_rounding"]),
+        "Vacancy_Rate": percent(cells["Vacant_WTE"], cells["WTE"] + cells["Vacant_WTE"]),
+        "Stability_Index": percent(cells["Stayers"], cells["Stayers"] + cells["Leavers"]),
     }
-    figures = {"Services": cells["Services"].astype("Float64")}
-    for measure, base in rounding.items():
-        figures[measure] = round_to_base(cells[measure].astype("Float64"), base)
-    figures["Vacancy_Rate"] = _percent(cells["Vacant_WTE"], cells["WTE"] + cells["Vacant_WTE"])
-    figures["Stability_Index"] = _percent(cells["Stayers"], cells["Stayers"] + cells["Leavers"])
-    for column in dictionary.sssc_table_columns():
-        if column.name == "Suppressed":
-            out[column.name] = cells["Suppression"].astype("string")
-            continue
-        values = figures[column.name]
-        shown = (
-            values.round(1).astype("string")
-            if column.type == "decimal"
-            else values.round(0).astype("Int64").astype("string")
-        )
-        out[column.name] = shown.fillna("").mask(hidden, SUPPRESSED)
-    return pd.DataFrame(out).reset_index(drop=True)
-
-
-def _percent(part: pd.Series, whole: pd.Series) -> pd.Series:
-    share = part.astype("Float64") / whole.astype("Float64").replace(0, pd.NA)
-    return (share * 100).round(1)
+    return published_table(table, dictionary.sssc_table_columns(), figures, not_applicable="")

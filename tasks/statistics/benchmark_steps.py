@@ -21,10 +21,8 @@ from carestats.dictionary import load_dictionary
 from carestats.errors import MissingInputError
 from carestats.policies import retry_transient_only
 from carestats.provenance import code_version
-from tasks.annual_returns.steps import load_store
-from tasks.annual_returns.store import require_store
 from tasks.shared.lake import Lake, open_lake, sha256_hex
-from tasks.shared.lake_map import MANIFEST, AnnualReturns, InspectionBenchmarks
+from tasks.shared.lake_map import MANIFEST, InspectionBenchmarks
 from tasks.shared.publication import with_manifest
 from tasks.shared.published_text import read_published_csv
 from tasks.statistics.indicators import BenchmarkRules, benchmark_table, flag_counts, table_files
@@ -49,29 +47,6 @@ class BenchmarkTable:
             read_published_csv(files[place.table], place.table),
             sha256_hex(files[MANIFEST]),
         )
-
-
-@task(
-    name="load-returns-to-benchmark",
-    task_run_name="load-returns-{return_year}",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient_only,
-    cache_policy=NO_CACHE,
-)
-def load_current_returns(lake_location: str, return_year: int, required: bool = True) -> pd.DataFrame | None:
-    """The year's current accepted returns, one per service. A year with no store is an error when
-    `required` (the year benchmarked), else None (the year before, which only gives the change)."""
-    returns = load_store(lake_location, return_year)
-    if returns is None:
-        where = open_lake(lake_location).uri(AnnualReturns(return_year).store)
-        if required:
-            require_store(False, return_year, where)
-        get_run_logger().info("No annual returns for %d at %s: every change is blank", return_year, where)
-        return None
-    current = returns.loc[returns["Current"] == "Yes"].reset_index(drop=True)
-    get_run_logger().info("%d services have a current accepted return for %d", len(current), return_year)
-    return current
 
 
 @task(name="compute-benchmarks", task_run_name="compute-benchmarks-{return_year}", cache_policy=NO_CACHE)

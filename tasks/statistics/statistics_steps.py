@@ -18,9 +18,10 @@ from prefect.cache_policies import NO_CACHE
 from carestats.dictionary import DataDictionary, load_dictionary
 from carestats.policies import retry_transient_only
 from carestats.provenance import code_version
+from tasks.annual_returns.steps import stored_years
 from tasks.shared.cell_suppression import PRIMARY, SECONDARY, SUPPRESSION
 from tasks.shared.lake import PublishOutcome, open_lake
-from tasks.shared.lake_map import CURATED, MANIFEST, AnnualReturns, RegisterExtract, ReturnStatistics
+from tasks.shared.lake_map import RegisterExtract, ReturnStatistics
 from tasks.shared.publication import with_manifest
 from tasks.shared.published_text import csv_bytes
 from tasks.shared.quality.results import QualityReport
@@ -121,12 +122,7 @@ def years_with_returns(lake_location: str, return_year: int) -> list[int]:
     """The return years up to `return_year` whose curated store the lake holds, oldest first, and the year
     itself (whose missing store is then a clear error when its returns are loaded).
     """
-    lake = open_lake(lake_location)
-    held = {
-        int(name)
-        for name in lake.list_folders(f"{CURATED}/{AnnualReturns.AREA}")
-        if name.isdigit() and lake.exists(f"{AnnualReturns(int(name)).store}/{MANIFEST}")
-    }
+    held = stored_years(open_lake(lake_location))
     years = sorted({year for year in held if year <= return_year} | {return_year})
     get_run_logger().info("Return years in the trend: %s", ", ".join(map(str, years)))
     return years

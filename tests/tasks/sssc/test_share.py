@@ -18,10 +18,10 @@ from simulation.annual_returns import simulate_returns
 from simulation.history import extract_tables, simulate_history
 from tasks.shared.lake_map import SsscDelivery
 from tasks.shared.published_text import format_decimal
+from tasks.shared.statistical_tables import SUPPRESSED
 from tasks.sssc.attributes import RELEASED, Ladder, describe, with_register
 from tasks.sssc.pseudonym import pseudonyms
 from tasks.sssc.share import Share, build_share, public_view
-from tasks.sssc.tables import SUPPRESSED
 from tests.support.sssc import current_returns, linkage_matches
 
 KEY = b"test-key-" + b"0123456789" * 4
