@@ -35,6 +35,20 @@ def percent(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (share * 100).round(1)
 
 
+def too_small(units: pd.Series, threshold: int) -> pd.Series:
+    """Cells of 1 to threshold-1 units: what primary suppression hides (a cell of none describes no one)."""
+    counts = pd.to_numeric(units)
+    return (counts > 0) & (counts < threshold)
+
+
+def multiple_of(figures: pd.Series, base: float) -> pd.Series:
+    """Whether each published figure is a multiple of `base`, as rounding to it leaves it; a blank or a
+    symbol is not a figure and passes.
+    """
+    values = pd.to_numeric(figures, errors="coerce")
+    return ((values / base).round(9) % 1 == 0).where(values.notna(), True).astype(bool)
+
+
 def rounded(cells: pd.DataFrame, rounding: dict[str, float]) -> dict[str, pd.Series]:
     """Every figure the rounding names that the cells hold, rounded to its base (halves away from zero)."""
     return {

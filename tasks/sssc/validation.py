@@ -22,6 +22,7 @@ from tasks.shared.quality.results import Failure, QualityReport
 from tasks.shared.quality.rules import RuleBook, RuleContext, verdict
 from tasks.shared.quality.runner import judge
 from tasks.shared.quality.suites import expectation, load_suite, suite
+from tasks.shared.statistical_tables import multiple_of, too_small
 from tasks.sssc.attributes import RELEASED
 
 EXTRACT_COLUMNS_SUITE = "sssc_extract_columns"
@@ -82,17 +83,14 @@ def combination_holds_k(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> 
 def rounded_to_base(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
     """A released figure is a multiple of the base the dictionary rounds it to."""
     base = ctx.dictionary.sssc_share["disclosure"]["extract_rounding"][params["column"]]
-    values = pd.to_numeric(frame[params["column"]], errors="coerce")
-    ok = ((values / base).round(9) % 1 == 0).fillna(True)
-    return verdict(ok, values.notna())
+    figures = frame[params["column"]]
+    return verdict(multiple_of(figures, base), pd.to_numeric(figures, errors="coerce").notna())
 
 
 @rule("small_cells_hidden", needs=lambda p, d: ["Services", "Suppression"])
 def small_cells_hidden(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
     """A cell of 1 to threshold-1 services is never published."""
-    services = pd.to_numeric(frame["Services"])
-    small = (services > 0) & (services < ctx.facts["min_cell_services"])
-    return verdict(frame["Suppression"] != "", small)
+    return verdict(frame["Suppression"] != "", too_small(frame["Services"], ctx.facts["min_cell_services"]))
 
 
 def _run(

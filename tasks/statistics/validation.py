@@ -23,7 +23,7 @@ from tasks.shared.quality.results import Failure, QualityReport
 from tasks.shared.quality.rules import RuleBook, RuleContext, verdict
 from tasks.shared.quality.runner import judge
 from tasks.shared.quality.suites import expectation, load_suite, suite
-from tasks.shared.statistical_tables import NOT_APPLICABLE, SUPPRESSED
+from tasks.shared.statistical_tables import NOT_APPLICABLE, SUPPRESSED, multiple_of, too_small
 from tasks.statistics.bulletin import QUOTE_COLUMNS
 from tasks.statistics.tables import BEHIND, StatisticsTables
 
@@ -72,9 +72,7 @@ def statistics_table_columns_suite(dictionary: DataDictionary) -> dict:
 @rule("small_cells_hidden", needs=lambda p, d: [BEHIND, "Suppressed"])
 def small_cells_hidden(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
     """A cell made of 1 to threshold-1 distinct services is never published."""
-    behind = pd.to_numeric(frame[BEHIND])
-    small = (behind > 0) & (behind < ctx.facts["min_cell_services"])
-    return verdict(frame["Suppressed"] != PUBLISHED, small)
+    return verdict(frame["Suppressed"] != PUBLISHED, too_small(frame[BEHIND], ctx.facts["min_cell_services"]))
 
 
 @rule("suppressed_shown_as_c", needs=lambda p, d: ["Suppressed"])
@@ -91,8 +89,8 @@ def suppressed_shown_as_c(frame: pd.DataFrame, params: dict, ctx: RuleContext) -
 def rounded_to_base(frame: pd.DataFrame, params: dict, ctx: RuleContext) -> pd.Series:
     """A published staff figure is a multiple of the base the dictionary rounds it to."""
     base = ctx.dictionary.return_statistics["disclosure"]["table_rounding"][params["column"]]
-    values = pd.to_numeric(frame[params["column"]], errors="coerce")
-    return verdict(((values / base).round(9) % 1 == 0).fillna(True), values.notna())
+    figures = frame[params["column"]]
+    return verdict(multiple_of(figures, base), pd.to_numeric(figures, errors="coerce").notna())
 
 
 @rule("linked_cells_agree", needs=lambda p, d: ["Suppressed", "Linked_Suppressed"])
