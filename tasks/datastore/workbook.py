@@ -23,13 +23,13 @@ from tasks.shared.excel.sheets import (
     TABLE_TOP_ROW,
     WRAP,
     TooManyRowsError,
+    add_definitions_sheet,
     fit_row_heights,
     font,
     set_print,
     table_ref,
     typed_values,
     workbook_bytes,
-    write_definitions_sheet,
     write_sheet_title,
     write_table_sheet,
 )
@@ -175,19 +175,14 @@ def build_workbook(
             )
             result.pivots_built.append(spec.name)
 
-    definitions_ws = wb.create_sheet(DEFINITIONS_SHEET)
-    write_sheet_title(
-        definitions_ws,
+    add_definitions_sheet(
+        wb,
         f"What every column of the Data sheet means, {edition}",
-        f"One row per column of the Data sheet and the CSV file, in their order, as the table "
-        f"'{DEFINITIONS_TABLE}', from the data dictionary.",
-    )
-    write_definitions_sheet(definitions_ws, list(text.columns), known, DEFINITIONS_TABLE)
-    set_print(
-        definitions_ws,
-        definitions_ws.max_row,
-        definitions_ws.max_column,
-        title_rows=f"{TABLE_TOP_ROW}:{TABLE_TOP_ROW}",
+        DATA_SHEET,
+        list(text.columns),
+        known,
+        DEFINITIONS_SHEET,
+        DEFINITIONS_TABLE,
     )
     _write_cover(
         cover, dictionary, title, as_at, len(text), wb.sheetnames, changes, result.pivots_skipped, simulated

@@ -24,10 +24,10 @@ from openpyxl import Workbook
 from carestats.dictionary import DataDictionary, load_dictionary
 from tasks.shared.excel.sheets import (
     TABLE_TOP_ROW,
+    add_definitions_sheet,
     set_print,
     typed_values,
     workbook_bytes,
-    write_definitions_sheet,
     write_sheet_title,
     write_table_sheet,
 )
@@ -361,19 +361,14 @@ def benchmark_workbook(
         title_rows=f"{TABLE_TOP_ROW}:{TABLE_TOP_ROW}",
         pages_wide=TABLE_PRINT_PAGES_WIDE,
     )
-    definitions_ws = wb.create_sheet(DEFINITIONS_SHEET)
-    write_sheet_title(
-        definitions_ws,
+    add_definitions_sheet(
+        wb,
         f"What every column of the {TABLE_SHEET} sheet means ({INTERNAL.lower()})",
-        f"One row per column of the {TABLE_SHEET} sheet and the CSV file, in their order, as the table "
-        f"'{DEFINITIONS_TABLE}', from the data dictionary.",
-    )
-    write_definitions_sheet(definitions_ws, list(text.columns), known, DEFINITIONS_TABLE)
-    set_print(
-        definitions_ws,
-        definitions_ws.max_row,
-        definitions_ws.max_column,
-        title_rows=f"{TABLE_TOP_ROW}:{TABLE_TOP_ROW}",
+        TABLE_SHEET,
+        list(text.columns),
+        known,
+        DEFINITIONS_SHEET,
+        DEFINITIONS_TABLE,
     )
     stamp = dt.datetime(return_year - 1, 12, 31)  # the day the returns describe
     wb.properties.created = wb.properties.modified = stamp

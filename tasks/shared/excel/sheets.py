@@ -197,6 +197,30 @@ def write_definitions_sheet(ws, names: list[str], known: dict[str, Column | None
     fit_row_heights(ws, TABLE_TOP_ROW)
 
 
+def add_definitions_sheet(
+    wb: Workbook,
+    title: str,
+    data_sheet: str,
+    names: list[str],
+    known: dict[str, Column | None],
+    sheet_name: str = "Definitions",
+    table_name: str = "Definitions",
+) -> Worksheet:
+    """A sheet defining every column of `data_sheet` (and of the CSV beside the workbook), from the data
+    dictionary, titled, as an Excel table, set up for printing: what every published workbook ends with.
+    """
+    ws = wb.create_sheet(sheet_name)
+    write_sheet_title(
+        ws,
+        title,
+        f"One row per column of the {data_sheet} sheet and the CSV file, in their order, as the table "
+        f"'{table_name}', from the data dictionary.",
+    )
+    write_definitions_sheet(ws, names, known, table_name)
+    set_print(ws, ws.max_row, ws.max_column, title_rows=f"{TABLE_TOP_ROW}:{TABLE_TOP_ROW}")
+    return ws
+
+
 def text_lines(text: str, characters: float) -> int:
     """How many lines `text` takes when wrapped at word boundaries to `characters` a line.
 
