@@ -77,8 +77,8 @@ def notes(dictionary: DataDictionary, return_year: int, extract_date: dt.date) -
             f"the service's on the register extract of {extract_date:%d/%m/%Y}."
         ),
         "childminders": (
-            "Childminders are not asked about vacancies and are left out of every table: their only member "
-            "of staff is the childminder."
+            "Childminders are not asked about vacancies, so they are left out of every table, the staff "
+            "and job role figures included."
         ),
         "suppression": (
             f"{SUPPRESSED}: suppressed to protect confidentiality. A cell of fewer than "

@@ -27,15 +27,11 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
                 "--returns-scales",
                 "",  # the returns stage has its own smoke test (test_returns_bench.py)
                 "--backfill-scales",
-                "0.02",
-                "--backfill-months",
-                "2",
+                "",  # the backfill stages have their own smoke test (test_smoke_backfill.py)
                 "--history-scales",
-                "",  # 132 extracts: measured by make bench alone
+                "",
                 "--dask-scales",
-                "0.02",
-                "--dask-months",
-                "2",  # ten years by default: two month ends on one Dask worker, then two
+                "",
                 "--out",
                 str(tmp_path / "docs"),
             ]
@@ -47,7 +43,7 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
     assert (
         results["machine"]["cores"] >= 1 and results["prefect_server_startup_seconds"] == 0
     )  # not started here
-    publication, workbook, backfill, on_dask = results["results"]
+    publication, workbook = results["results"]
     assert (publication["stage"], workbook["stage"]) == ("publication", "workbook")
     assert 150 <= publication["rows"] <= 300 and workbook["rows"] == publication["rows"]
     for measured in (publication, workbook):
@@ -68,20 +64,7 @@ def test_benchmark_runs_on_a_tiny_scale_and_reports_every_figure(tmp_path, monke
         "carestats publish-datastore (until its flow starts)",
     ]
     assert all(s["seconds"] > s["bare_seconds"] > 0 for s in results["startup"])
-    # The backfill stage: the command built both editions, then skipped both on the same inputs and code.
-    assert (backfill["stage"], backfill["months"]) == ("backfill", 2)
-    assert backfill["first_run_counts"] == {"built": 2, "unchanged": 0, "skipped": 0, "failed": 0}
-    assert backfill["second_run_counts"] == {"built": 0, "unchanged": 0, "skipped": 2, "failed": 0}
-    assert backfill["second_run_seconds_per_edition"] == backfill["second_run_seconds"] / 2
-    # The Dask stage: both runs (a local cluster of one worker, then two) built both editions, the same bytes.
-    assert (on_dask["stage"], on_dask["months"], on_dask["workbook"]) == ("dask_scaling", 2, False)
-    assert on_dask["one_worker_counts"] == on_dask["two_workers_counts"] == backfill["first_run_counts"]
-    assert on_dask["identical"] and on_dask["files"] > 0
-    assert on_dask["speedup"] == on_dask["one_worker_seconds"] / on_dask["two_workers_seconds"]
     report = (tmp_path / "docs" / "benchmarks.md").read_text()
-    one, two = on_dask["one_worker_seconds"], on_dask["two_workers_seconds"]
-    assert "Backfill on Dask" in report and f"| 0.02x | 2 | {one:.1f} | {two:.1f} |" in report
-    assert "| 0.02x | 2 |" in report and "Backfill at 1x, second run" not in report
     assert "| publication | 0.02x |" in report and "| workbook | 0.02x |" in report
     assert "Workbook at 1x" not in report  # targets are judged only at the scales measured
     assert "| `carestats --help` |" in report and "Start-up of carestats --help" in report
