@@ -176,6 +176,10 @@ def _count(number: int | None) -> str:
     return "" if number is None else f"{number:,}"
 
 
+def _figure(percent: float | None) -> str:
+    return "no value" if percent is None else f"{percent:.1f}%"
+
+
 def return_year_option(default: str = "the latest opened"):
     """--year: the return year (the year the returns are collected in); `default` says which year a
     command takes without it.
@@ -339,7 +343,10 @@ def service_profile(cs_number: str, return_year: int | None, lake: str | None, a
     lines = [
         f"{summary['cs_number']} ({summary['return_year']} return): {summary['profile']}",
         "Stands out on: " + ("; ".join(stands_out) if stands_out else "nothing"),
-        *[f"  {name}: {flag}" for name, flag in summary["flags"].items()],
+        *[
+            f"  {name}: {_figure(summary['figures'][name])}, {flag.lower()}"
+            for name, flag in summary["flags"].items()
+        ],
     ]
     return CommandResult(summary, lines)
 
