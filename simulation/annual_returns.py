@@ -44,16 +44,18 @@ What (staffing)
   the WTE. Turnover (TURNOVER): 15-33% a year by kind of service, managers 12%: leavers are drawn from the
   headcount, so leavers never exceed headcount + starters.
 - Vacancies (not childminders, active services): vacant posts Poisson(VACANCY_POSTS_PER_WTE x WTE x a
-  service's own lognormal factor), 0.55-1.0 WTE each, spread over the roles by WTE (nurses 2.5 times):
-  about 40% of services with any vacancy and a WTE vacancy rate about 5.5-6%. 55% of vacancies (nurses 80%)
-  are hard to fill, each with reasons from the form's list.
+  service's own lognormal factor x the year's scale), 0.55-1.0 WTE each, spread over the roles by WTE (nurses
+  2.5 times). The year's scale makes the expected share of services with a vacancy the published one for the
+  31 December described (SERVICES_WITH_VACANCIES: 38% in 2017, 36% in 2020, 44% in 2024, in a straight line
+  between, flat after): 42% for the 2024 returns, 44% for 2025 and 2026, with a WTE vacancy rate of 5.5-6.5%.
+  55% of vacancies (nurses 80%) are hard to fill, each with reasons from the form's list.
 - People using the service: occupancy of the registered places where there are places (never more than
   the places), otherwise a number per WTE by kind of service. SSSC registration: most care and
   supervisory staff, never nurses (NMC) or ancillary staff, never more than the headcount.
 
 Files: XLSX on about one export day in five (XLSX_DAY_SHARE), the rest CSV. Measured at seed 2025, scale 1,
 return year 2026: 7.1% of mandatory services never submit, 3.4% of submissions are late, 56% of on-time
-ones come in the final week and 40% in its final three days; turnover 28%, WTE vacancy rate 5.5%, 42% of
+ones come in the final week and 40% in its final three days; turnover 28%, WTE vacancy rate 6.5%, 44% of
 services (childminders aside) with a vacancy; total WTE against NumberStaff correlates at 0.99.
 
 Defects (DEFECT_SHARE): about 0.2% of the rows, at least one of each kind: text in a number field
@@ -176,6 +178,11 @@ MANAGER_TURNOVER = 0.12
 TURNOVER_SD = 0.35
 VACANCY_POSTS_PER_WTE = 0.092
 VACANCY_FACTOR_SD = 1.2
+# The share of services (childminders aside) with a vacancy on 31 December of a year, as the regulator
+# published it ("Staff vacancies in care services"): between these years it moves in a straight line,
+# before the first and after the last it stays put. Each year's vacancy rate per WTE is scaled so that the
+# expected share of services with a vacancy is the year's.
+SERVICES_WITH_VACANCIES = {2017: 0.38, 2020: 0.36, 2024: 0.44}
 VACANCY_WEIGHT = {"Manager": 0.3, "Nurse": 2.5}  # other roles 1, by their WTE
 HARD_TO_FILL = 0.55
 HARD_TO_FILL_NURSES = 0.8
@@ -552,11 +559,34 @@ def _total_wte(rng: np.random.Generator, services: pd.DataFrame, childminder: np
     return np.where(childminder, 0.0, np.maximum(np.round(drifted, 2), 0.01))
 
 
+def services_with_vacancies(year: int) -> float:
+    """The published share of services with a vacancy on 31 December of `year` (SERVICES_WITH_VACANCIES),
+    in a straight line between the years published and held flat beyond them."""
+    years = sorted(SERVICES_WITH_VACANCIES)
+    return float(np.interp(year, years, [SERVICES_WITH_VACANCIES[y] for y in years]))
+
+
+def _vacancy_scale(expected_posts: np.ndarray, asked: np.ndarray, share: float) -> float:
+    """The factor on each service's expected vacant posts that makes the expected share of the services
+    asked (each with a vacancy with probability 1 - exp(-posts)) equal to `share`."""
+    from scipy.optimize import brentq
+
+    def gap(scale: float) -> float:
+        return float((1 - np.exp(-scale * expected_posts[asked])).sum() / asked.sum() - share)
+
+    return brentq(gap, 1e-3, 1e3) if asked.any() else 1.0
+
+
 def _answers(
-    rng: np.random.Generator, services: pd.DataFrame, columns: list[Column], reasons: list[str]
+    rng: np.random.Generator,
+    services: pd.DataFrame,
+    columns: list[Column],
+    reasons: list[str],
+    vacancy_share: float,
 ) -> dict[str, np.ndarray]:
     """One return per service (its first submission): every column by name; numbers as floats (NaN for
-    blank), text as objects (None for blank)."""
+    blank), text as objects (None for blank). `vacancy_share`: the share of the services asked about
+    vacancies that are expected to have one."""
     roles = list(load_dictionary().job_roles)
     n = len(services)
     profile = _profiles(rng, services)
@@ -620,7 +650,8 @@ def _answers(
     # Vacancies (not childminders, not inactive services).
     asked = ~childminder
     factor = np.exp(VACANCY_FACTOR_SD * rng.standard_normal(n) - VACANCY_FACTOR_SD**2 / 2).clip(0, 4)
-    posts = np.where(asked & ~inactive, rng.poisson(VACANCY_POSTS_PER_WTE * total * factor), 0)
+    expected = np.where(asked & ~inactive, VACANCY_POSTS_PER_WTE * total * factor, 0.0)
+    posts = rng.poisson(expected * _vacancy_scale(expected, asked, vacancy_share))
     posts = np.minimum(posts, np.floor(0.4 * total) + 1).astype(np.int64)
     weight = wte * np.array([VACANCY_WEIGHT.get(r, 1.0) for r in roles])
     weight[weight.sum(axis=1) == 0, care_staff] = 1.0
@@ -932,7 +963,7 @@ def simulate_returns(history: RegisterHistory, window: CollectionWindow, seed: i
 
     # Answers: one return per respondent, copied to its amendments and changed there.
     who = pd.concat([services.iloc[respondents], injected], ignore_index=True)
-    answers = _answers(rng, who, columns, reasons)
+    answers = _answers(rng, who, columns, reasons, services_with_vacancies(window.describes.year))
     answers["_places"] = who["Registered_Places"].to_numpy(dtype=float, na_value=np.nan)
     m = len(respondents)
     resp_index = np.r_[
