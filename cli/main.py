@@ -367,6 +367,7 @@ def publish_statistics(return_year: int | None, lake: str | None, as_json: bool,
         f"{headline['percent_with_vacancies']}% of {headline['services']:,} services (childminders aside) "
         f"had vacancies; WTE vacancy rate {headline['vacancy_rate']}%",
         "Return years in the trend: " + ", ".join(str(y) for y in summary["trend_years"]),
+        f"Listed on the catalogue page: {summary['catalogue']}",
         *[
             f"Table {name}: {t['primary']} cells suppressed, {t['secondary']} more to protect them"
             for name, t in summary["suppressed"].items()

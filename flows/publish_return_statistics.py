@@ -7,6 +7,7 @@ from prefect import flow
 from carestats.collection import latest_closed_year
 from carestats.settings import get_settings
 from tasks.annual_returns import steps as returns
+from tasks.catalogue.steps import rebuild_catalogue
 from tasks.shared.lake_map import ReturnStatistics
 from tasks.shared.orchestration import record_parameters
 from tasks.shared.publication import publish_folder
@@ -28,7 +29,8 @@ def publish_return_statistics(return_year: int | None = None, lake: str | None =
     lake holds as the trend.
 
     Disclosure control and the quality gate come before anything is published; the year's folder is swapped
-    in whole with its manifest, and unchanged returns leave it as it is (outcome "unchanged").
+    in whole with its manifest, and unchanged returns leave it as it is (outcome "unchanged"). The public
+    catalogue page then lists it beside the Datastore's editions.
     """
     return_year = return_year or latest_closed_year()
     record_parameters(return_year=return_year)
@@ -43,4 +45,5 @@ def publish_return_statistics(return_year: int | None = None, lake: str | None =
     report = statistics.validate(publication)
     quality_gate(lake, report, place.quality_report)
     outcome = publish_folder(lake, place.AREA, place.name, publication.published)
-    return statistics.report_publication(publication, outcome, report)
+    catalogue = rebuild_catalogue(lake)
+    return {**statistics.report_publication(publication, outcome, report), "catalogue": catalogue["page"]}

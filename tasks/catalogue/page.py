@@ -1,7 +1,8 @@
 """The public catalogue of Datastore editions, made from manifests alone: its content, JSON and static page.
 
 The catalogue lists the latest edition and every year-end snapshot, newest first, each with its files'
-links, sizes and sha256, and the earlier revisions of a snapshot kept under publish/datastore/revisions.
+links, sizes and sha256, and the earlier revisions of a snapshot kept under publish/datastore/revisions;
+then the statistics published from each year's annual returns (publish/statistics), newest first.
 Everything it says comes from the manifests, so rebuilding it from the same lake gives the same bytes;
 links are relative to the publish area, where the page and its JSON live, so the page works from a plain
 folder and from an S3 static website alike. The page is plain HTML5 with a little inline CSS and no
@@ -20,7 +21,7 @@ from urllib.parse import quote
 from carestats.dictionary import DataDictionary
 from carestats.settings import is_year_end
 from tasks.shared.canonical_json import canonical_json
-from tasks.shared.lake_map import MANIFEST, PUBLISH, Catalogue, DatastoreEdition
+from tasks.shared.lake_map import MANIFEST, PUBLISH, Catalogue, DatastoreEdition, ReturnStatistics
 
 MONTHS = (
     "January",
@@ -66,13 +67,17 @@ class FoundManifest:
 
 
 def catalogue_content(
-    editions: Iterable[FoundManifest], revisions: Iterable[FoundManifest], dictionary: DataDictionary
+    editions: Iterable[FoundManifest],
+    revisions: Iterable[FoundManifest],
+    dictionary: DataDictionary,
+    statistics: Iterable[FoundManifest] = (),
 ) -> dict[str, Any]:
     """What the catalogue says, as catalogue.json holds it and the page shows it.
 
     `editions` are the manifests of the live edition folders, `revisions` those of the replaced revisions
-    kept under publish/datastore/revisions. Listed: the latest edition (the newest by date) and every
-    year-end snapshot, each once, newest first, with its earlier revisions newest first.
+    kept under publish/datastore/revisions, `statistics` those of the statistics' return years. Listed: the
+    latest edition (the newest by date) and every year-end snapshot, each once, newest first, with its
+    earlier revisions newest first; then every return year's statistics, newest first.
     """
     live = {found.as_at: found for found in editions}
     archived: dict[dt.date, list[FoundManifest]] = {}
@@ -94,6 +99,11 @@ def catalogue_content(
         "licence": {"name": dictionary.licence, "url": publisher.licence_url},
         "latest": latest.isoformat() if latest else None,
         "editions": [_edition(live[day], archived.get(day, [])) for day in listed],
+        "statistics": sorted(
+            (_statistics(found, dictionary) for found in statistics),
+            key=lambda published: published["return_year"],
+            reverse=True,
+        ),
     }
 
 
@@ -148,6 +158,26 @@ def _edition(found: FoundManifest, archived: list[FoundManifest]) -> dict[str, A
             _earlier_revision(kept)
             for kept in sorted(archived, key=lambda kept: kept.revision["number"], reverse=True)
         ],
+    }
+
+
+def _statistics(found: FoundManifest, dictionary: DataDictionary) -> dict[str, Any]:
+    """One return year's statistics: the bulletin, the spreadsheet and each table's CSV with its title."""
+    facts, folder = found.facts, _relative(found.folder)
+    place = ReturnStatistics(int(facts["return_year"]))
+    tables = [
+        (spec["title"], _file(folder, facts, place.table(name)))
+        for name, spec in dictionary.return_statistics["tables"].items()
+    ]
+    return {
+        "return_year": place.return_year,
+        "title": facts["title"],
+        "describes": facts["describes"],
+        "simulated": bool(facts.get("simulated", False)),
+        "bulletin": _file(folder, facts, place.bulletin),
+        "workbook": _file(folder, facts, place.workbook),
+        "tables": [{**file, "title": title} for title, file in tables if file is not None],
+        "manifest": _manifest(found),
     }
 
 
@@ -228,6 +258,10 @@ def catalogue_page(content: dict[str, Any]) -> bytes:
             parts += _edition_section(edition, level=4)
     else:
         parts.append("<p>No year-end snapshot has been published yet.</p>")
+    if content.get("statistics"):
+        parts.append("<h2>Statistics from the annual returns</h2>")
+        for published in content["statistics"]:
+            parts += _statistics_section(published)
     parts += _licence_and_contact(content)
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts).encode("utf-8")
@@ -394,6 +428,31 @@ def _earlier_revisions(edition: dict[str, Any], date: str, level: int) -> list[s
         )
     parts += ["</tbody>", "</table>"]
     return parts
+
+
+def _statistics_section(published: dict[str, Any]) -> list[str]:
+    """A return year's statistics: its heading, then the bulletin, the spreadsheet and each table's CSV."""
+    date = _long_date(published["describes"])
+    parts = [f"<h3>{_text(published['title'])}, {_text(date)}</h3>"]
+    if published["simulated"]:
+        parts.append(_simulated_notice(f"The publication of the {published['return_year']} returns"))
+    rows = [_row("Describes", _text(f"Care services on {date}, from the {published['return_year']} returns"))]
+    if published["bulletin"]:
+        rows.append(_row("Bulletin", _download(published["bulletin"], "Bulletin with charts, HTML")))
+    if published["workbook"]:
+        rows.append(_row("Spreadsheet", _download(published["workbook"], "Every table, Excel spreadsheet")))
+    rows += [_row("Table", _download(table, f"{table['title']}, CSV")) for table in published["tables"]]
+    rows.append(_row("Manifest", _manifest_link(published["manifest"], "Manifest with every file's SHA-256")))
+    caption = f"Files of the statistics from the {published['return_year']} returns"
+    return [
+        *parts,
+        "<table>",
+        f"<caption>{_text(caption)}</caption>",
+        "<tbody>",
+        *rows,
+        "</tbody>",
+        "</table>",
+    ]
 
 
 def _licence_and_contact(content: dict[str, Any]) -> list[str]:

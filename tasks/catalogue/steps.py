@@ -18,7 +18,7 @@ from carestats.dictionary import load_dictionary
 from carestats.policies import retry_transient_only
 from tasks.catalogue.page import FoundManifest, catalogue_content, catalogue_files
 from tasks.shared.lake import Lake, dated_folders, open_lake, sha256_hex
-from tasks.shared.lake_map import MANIFEST, Catalogue, DatastoreEdition
+from tasks.shared.lake_map import MANIFEST, Catalogue, DatastoreEdition, ReturnStatistics
 
 REVISION_FOLDER = re.compile(r"^revision-\d{3,}$")
 LOGGER = logging.getLogger(__name__)
@@ -53,10 +53,12 @@ def rebuild_catalogue_in(
 ) -> dict[str, Any]:
     """What rebuild_catalogue does, on a lake already open (for tests and code outside a flow).
 
-    Returns where the page is, the keys written, the latest edition's date and the dates listed.
+    Returns where the page is, the keys written, the latest edition's date, the dates listed and the
+    return years whose statistics are listed.
     """
     editions, revisions = found_manifests(lake, logger)
-    content = catalogue_content(editions, revisions, load_dictionary())
+    statistics = found_statistics(lake, logger)
+    content = catalogue_content(editions, revisions, load_dictionary(), statistics)
     files = catalogue_files(content)
     for name, data in files.items():  # the JSON first, then the page
         lake.write_bytes(Catalogue.key(name), data)
@@ -65,6 +67,7 @@ def rebuild_catalogue_in(
         "keys": [Catalogue.key(name) for name in files],
         "latest": content["latest"],
         "editions": [edition["as_at"] for edition in content["editions"]],
+        "statistics": [published["return_year"] for published in content["statistics"]],
     }
 
 
@@ -90,6 +93,16 @@ def found_manifests(
         [found[folder] for folder in editions if found[folder]],
         [found[folder] for folder in revisions if found[folder]],
     )
+
+
+def found_statistics(
+    lake: Lake, logger: logging.Logger | logging.LoggerAdapter = LOGGER
+) -> list[FoundManifest]:
+    """Every return year's published statistics (its manifest), oldest first; a folder without one is left
+    out with a warning, as an edition's is."""
+    years = sorted(int(name) for name in lake.list_folders(ReturnStatistics.AREA) if name.isdigit())
+    found = [_read_manifest(lake, ReturnStatistics(year).folder, logger) for year in years]
+    return [manifest for manifest in found if manifest]
 
 
 def _read_manifest(

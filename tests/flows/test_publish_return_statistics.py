@@ -18,7 +18,7 @@ from carestats.dictionary import load_dictionary
 from flows.publish_return_statistics import publish_return_statistics
 from tasks.register.extract import parse_table
 from tasks.shared.cell_suppression import TOTAL, ProtectedTable, TableSpec, audit
-from tasks.shared.lake_map import MANIFEST, AnnualReturns, RegisterExtract, ReturnStatistics
+from tasks.shared.lake_map import MANIFEST, AnnualReturns, Catalogue, RegisterExtract, ReturnStatistics
 from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -225,6 +225,28 @@ def test_the_run_publishes_every_file_with_a_manifest_and_says_what_it_did(publi
     assert list(dict.fromkeys(trend["Return_Year"])) == ["2025", "2026"] and TOTAL not in set(
         trend["Return_Year"]
     )
+
+
+def test_the_public_catalogue_lists_the_year_with_every_file_as_its_manifest_states_it(
+    published, two_return_years
+):
+    summary, files = published
+    place = ReturnStatistics(YEAR)
+    lake = Path(two_return_years)
+    assert summary["catalogue"] == str(lake / Catalogue.key(Catalogue.PAGE))
+    (listed,) = json.loads((lake / Catalogue.key(Catalogue.JSON)).read_text())["statistics"]
+    manifest = json.loads(files[MANIFEST])
+    linked = [listed["bulletin"], listed["workbook"], *listed["tables"]]
+    assert {file["name"] for file in linked} == set(files) - {MANIFEST}
+    for file in linked:  # each link leads, from the publish area, to the file whose sha256 it states
+        assert file["link"] == f"statistics/{YEAR}/{file['name']}"
+        assert file["sha256"] == manifest["files"][file["name"]]["sha256"]
+    assert [table["title"] for table in listed["tables"]] == [
+        spec["title"] for spec in DICTIONARY.return_statistics["tables"].values()
+    ]
+    page = (lake / Catalogue.key(Catalogue.PAGE)).read_text()
+    assert "<h2>Statistics from the annual returns</h2>" in page
+    assert f'href="statistics/{YEAR}/{place.bulletin}"' in page
 
 
 def test_a_rerun_on_the_same_returns_changes_no_byte(published, two_return_years):

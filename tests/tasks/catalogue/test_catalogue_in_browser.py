@@ -121,6 +121,7 @@ def test_the_task_writes_the_json_then_the_page_and_lists_the_latest_edition_and
         "keys": ["publish/catalogue.json", "publish/index.html"],
         "latest": "2025-08-31",
         "editions": ["2025-08-31", "2025-03-31", "2024-03-31"],
+        "statistics": [],
     }
     listed = json.loads((root / "publish" / "catalogue.json").read_bytes())
     assert [r["number"] for r in listed["editions"][1]["earlier_revisions"]] == [1]

@@ -7,7 +7,7 @@ import pytest
 
 from carestats.dictionary import load_dictionary
 from tasks.catalogue.page import FoundManifest, catalogue_content, catalogue_files, catalogue_page, human_size
-from tasks.shared.lake_map import Catalogue
+from tasks.shared.lake_map import Catalogue, ReturnStatistics
 
 HOSTILE = '<script>alert("x")</script> & "quotes"'
 
@@ -233,3 +233,52 @@ def test_a_folder_outside_the_publish_area_is_refused():
 )  # fmt: skip
 def test_sizes_are_shown_as_a_reader_judges_a_download(size, shown):
     assert human_size(size) == shown
+
+
+def statistics_manifest(year: int) -> FoundManifest:
+    """A return year's statistics manifest as the statistics flow writes it, with made-up sha256 and sizes."""
+    place = ReturnStatistics(year)
+    names = [place.bulletin, place.workbook, *(place.table(name) for name in STATISTICS_TABLES)]
+    files = {name: {"sha256": f"{i:x}" * 64, "bytes": 40_000 + i} for i, name in enumerate(names)}
+    facts = {
+        "title": "Staff vacancies in care services",
+        "return_year": year,
+        "describes": f"{year - 1}-12-31",
+    }
+    return FoundManifest(place.folder, {**facts, "files": files}, f"{year % 100:02d}" * 32)
+
+
+STATISTICS_TABLES = list(load_dictionary().return_statistics["tables"])
+
+
+def test_statistics_are_listed_newest_first_after_the_editions_with_every_table_titled():
+    listed = catalogue_content(
+        EDITIONS, REVISIONS, load_dictionary(), [statistics_manifest(2025), statistics_manifest(2026)]
+    )
+    assert [published["return_year"] for published in listed["statistics"]] == [2026, 2025]
+    latest = listed["statistics"][0]
+    assert latest["describes"] == "2025-12-31" and latest["simulated"] is False
+    assert latest["bulletin"]["link"] == "statistics/2026/staff_vacancies_2026.html"
+    assert latest["manifest"]["link"] == "statistics/2026/manifest.json"
+    assert [table["title"] for table in latest["tables"]] == [
+        spec["title"] for spec in load_dictionary().return_statistics["tables"].values()
+    ]
+    page = catalogue_page(listed).decode()
+    headings = re.findall(r"<h([23])>(.*?)</h\1>", page)
+    assert [text for level, text in headings if level == "2"][-3:] == [
+        "Statistics from the annual returns",
+        "Licence",
+        "Contact",
+    ]
+    assert "<h3>Staff vacancies in care services, 31 December 2025</h3>" in page
+    assert page.index("31 December 2025</h3>") < page.index("31 December 2024</h3>")
+    assert "Bulletin with charts, HTML (40 KB)" in page
+
+
+def test_no_statistics_no_section_and_simulated_statistics_say_so():
+    without = catalogue_page(content()).decode()
+    assert "Statistics from the annual returns" not in without and content()["statistics"] == []
+    simulated = statistics_manifest(2026)
+    simulated.facts["simulated"] = True
+    page = catalogue_page(catalogue_content([], [], load_dictionary(), [simulated])).decode()
+    assert "The publication of the 2026 returns was made from a simulated register" in page
