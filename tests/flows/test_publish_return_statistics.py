@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from tasks.register.extract import parse_table
 from tasks.shared.cell_suppression import TOTAL, ProtectedTable, TableSpec, audit
 from tasks.shared.lake_map import MANIFEST, AnnualReturns, Catalogue, RegisterExtract, ReturnStatistics
 from tests.support.browser import screenshot
+from tests.support.return_statistics import Page
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -259,28 +259,6 @@ def test_a_rerun_on_the_same_returns_changes_no_byte(published, two_return_years
     assert folder_files(two_return_years) == files
 
 
-class Quotes(HTMLParser):
-    """The numbers a page marks as data, and its visible text outside them, dates, charts and the head."""
-
-    def __init__(self, page: str):
-        super().__init__()
-        self.quotes, self.prose, self.open = [], [], []
-        self.feed(page)
-
-    def handle_starttag(self, tag, attrs):
-        self.open.append(tag)
-        if tag == "data":
-            self.quotes.append(dict(attrs))
-
-    def handle_endtag(self, tag):
-        while self.open and self.open.pop() != tag:
-            pass
-
-    def handle_data(self, text):
-        if not {"head", "svg", "data", "time"} & set(self.open):
-            self.prose.append(text)
-
-
 def test_the_bulletin_quotes_the_published_tables_and_reads_well_in_a_browser(
     published, two_return_years, browser
 ):
@@ -288,9 +266,9 @@ def test_the_bulletin_quotes_the_published_tables_and_reads_well_in_a_browser(
     place = ReturnStatistics(YEAR)
     page_text = files[place.bulletin].decode("utf-8")
     text = tables_in(files)
-    quotes = Quotes(page_text)
-    assert len(quotes.quotes) > 100
-    for quote in quotes.quotes:
+    quotes = Page(page_text)
+    assert len(quotes.data) > 100
+    for quote in quotes.data:
         table = text[quote["data-table"]]
         rows, columns = table.columns[:2]
         (value,) = table.loc[

@@ -5,6 +5,8 @@ years of them, enough for every table to suppress cells.
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import numpy as np
 import pandas as pd
 
@@ -103,3 +105,49 @@ def synthetic_services(seed: int = 7, per_year: int = 240) -> list[dict]:
                 service(number, care_service, sector, area, year=year, staff=staff, reasons=answer)
             )
     return services
+
+
+class Page(HTMLParser):
+    """What a reader and a checker see of a page: the numbers marked as data, the dates, the charts, the
+    tables, and the visible text outside them (the head, styles and charts left out).
+    """
+
+    HIDDEN = {"head", "style", "svg"}
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.data: list[dict] = []  # attributes and text of every <data>
+        self.times: list[str] = []
+        self.svgs: list[dict] = []
+        self.prose: list[str] = []  # visible text outside <data>, <time> and the hidden elements
+        self.open: list[str] = []
+        self.titles_in_svg: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        """Opens an element: a <data>, <time> or <svg> starts a record of its own."""
+        self.open.append(tag)
+        if tag == "data":
+            self.data.append({**dict(attrs), "text": ""})
+        elif tag == "time":
+            self.times.append("")
+        elif tag == "svg":
+            self.svgs.append(dict(attrs))
+
+    def handle_endtag(self, tag):
+        """Closes the element, and any left open inside it."""
+        while self.open and self.open.pop() != tag:
+            pass
+
+    def handle_data(self, text):
+        """Text goes to the <data> or <time> it is in, or to the prose unless it is hidden."""
+        if "title" in self.open and "svg" in self.open:
+            self.titles_in_svg.append(text)
+        if self.HIDDEN & set(self.open):
+            return
+        if self.open and self.open[-1] == "data":
+            self.data[-1]["text"] += text
+        elif self.open and self.open[-1] == "time":
+            self.times[-1] += text
+        else:
+            self.prose.append(text)

@@ -5,57 +5,13 @@ figures."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 
 from tasks.shared.cell_suppression import TOTAL
 from tasks.statistics.bulletin import build_bulletin
 from tasks.statistics.tables import BY_COUNCIL_AREA, BY_SERVICE_TYPE, TREND
-from tests.support.return_statistics import DICTIONARY, synthetic_services, tables_of
-
-
-class Page(HTMLParser):
-    """What a reader and a checker see of a page: the numbers marked as data, the dates, the charts, the
-    tables, and the visible text outside them (the head, styles and charts left out).
-    """
-
-    HIDDEN = {"head", "style", "svg"}
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.data: list[dict] = []  # attributes and text of every <data>
-        self.times: list[str] = []
-        self.svgs: list[dict] = []
-        self.prose: list[str] = []  # visible text outside <data>, <time> and the hidden elements
-        self.open: list[str] = []
-        self.titles_in_svg: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.open.append(tag)
-        if tag == "data":
-            self.data.append({**dict(attrs), "text": ""})
-        elif tag == "time":
-            self.times.append("")
-        elif tag == "svg":
-            self.svgs.append(dict(attrs))
-
-    def handle_endtag(self, tag):
-        while self.open and self.open.pop() != tag:
-            pass
-
-    def handle_data(self, text):
-        if "title" in self.open and "svg" in self.open:
-            self.titles_in_svg.append(text)
-        if self.HIDDEN & set(self.open):
-            return
-        if self.open and self.open[-1] == "data":
-            self.data[-1]["text"] += text
-        elif self.open and self.open[-1] == "time":
-            self.times[-1] += text
-        else:
-            self.prose.append(text)
+from tests.support.return_statistics import DICTIONARY, Page, synthetic_services, tables_of
 
 
 @pytest.fixture(scope="module")
