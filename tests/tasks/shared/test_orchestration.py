@@ -43,13 +43,27 @@ def holding(subject: str, place: str, hold_for: float, wait_seconds: float) -> t
         return started, time.monotonic()
 
 
-def run_together(subject: str, places: tuple[str, str], hold_for: float, wait_seconds: float):
-    """Two runs started at once, each holding `subject` in its place; their spans and errors."""
+# Met by two runs at once only if neither waits for the other's hold to end.
+BOTH_HOLDING = threading.Barrier(2)
+
+
+@flow
+def holding_until_both_hold(
+    subject: str, place: str, hold_for: float, wait_seconds: float
+) -> tuple[float, float]:
+    with held_exclusively(subject, place, wait_seconds):
+        started = time.monotonic()
+        BOTH_HOLDING.wait(timeout=hold_for)  # broken, and the run failed, when the other cannot hold too
+        return started, time.monotonic()
+
+
+def run_together(subject: str, places: tuple[str, str], hold_for: float, wait_seconds: float, run=holding):
+    """Two runs of `run` started at once, each holding `subject` in its place; their spans and errors."""
     spans, errors = [], []
 
     def one(place):
         try:
-            spans.append(holding(subject, place, hold_for, wait_seconds))
+            spans.append(run(subject, place, hold_for, wait_seconds))
         except Exception as error:  # noqa: BLE001 - the test looks at what each run raised
             errors.append(error)
 
@@ -63,7 +77,8 @@ def run_together(subject: str, places: tuple[str, str], hold_for: float, wait_se
 
 
 def test_two_runs_of_one_subject_never_overlap(prefect_harness, tmp_path):
-    spans, errors = run_together("datastore-2031-01-31", (str(tmp_path),) * 2, hold_for=1.5, wait_seconds=60)
+    # the wait is long: under load, a slot's release can take a while to reach the waiting run
+    spans, errors = run_together("datastore-2031-01-31", (str(tmp_path),) * 2, hold_for=1.5, wait_seconds=180)
     assert errors == []
     (_, first_end), (second_start, _) = spans
     assert second_start >= first_end
@@ -71,12 +86,13 @@ def test_two_runs_of_one_subject_never_overlap(prefect_harness, tmp_path):
 
 def test_the_same_edition_in_two_lakes_is_two_subjects(prefect_harness, tmp_path):
     assert lock_name("datastore-2031-02-28", "a") != lock_name("datastore-2031-02-28", "b")
+    places = (str(tmp_path / "a"), str(tmp_path / "b"))
     spans, errors = run_together(
-        "datastore-2031-02-28", (str(tmp_path / "a"), str(tmp_path / "b")), hold_for=4, wait_seconds=60
+        "datastore-2031-02-28", places, hold_for=90, wait_seconds=30, run=holding_until_both_hold
     )
-    assert errors == []
+    assert errors == []  # each held its subject and met the other holding its own: neither waited
     (_, first_end), (second_start, _) = spans
-    assert second_start < first_end  # held at once: neither waited for the other
+    assert second_start < first_end
 
 
 def test_a_run_that_waits_too_long_is_refused_and_says_why(prefect_harness, tmp_path):
