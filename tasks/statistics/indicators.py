@@ -22,6 +22,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from carestats.dictionary import DataDictionary, load_dictionary
+from tasks.shared.disclosure import group_mask
 from tasks.shared.excel.sheets import (
     TABLE_TOP_ROW,
     add_definitions_sheet,
@@ -70,7 +71,7 @@ class BenchmarkRules:
     hours_per_wte_year: float
     working_days_per_wte_year: float
     job_roles: tuple[str, ...]
-    not_asked_vacancy_questions: dict[str, tuple[str, ...]]  # by register column, the values not asked
+    not_asked_vacancy_questions: dict[str, list[str]]  # by register column, the values not asked
 
     @classmethod
     def from_dictionary(cls, dictionary: DataDictionary | None = None) -> BenchmarkRules:
@@ -87,9 +88,7 @@ class BenchmarkRules:
             hours_per_wte_year=float(section["hours_per_wte_year"]),
             working_days_per_wte_year=float(section["working_days_per_wte_year"]),
             job_roles=tuple(dictionary.job_roles),
-            not_asked_vacancy_questions={
-                column: tuple(values) for column, values in dictionary.not_asked_vacancy_questions().items()
-            },
+            not_asked_vacancy_questions=dictionary.not_asked_vacancy_questions(),
         )
 
     def indicator(self, name: str) -> Indicator:
@@ -142,14 +141,6 @@ def indicator_parts(totals: pd.DataFrame, rules: BenchmarkRules) -> dict[str, tu
     return {i.name: parts[i.name] for i in rules.indicators}
 
 
-def not_asked_vacancy_questions(services: pd.DataFrame, rules: BenchmarkRules) -> pd.Series:
-    """Which services are not asked the vacancy questions (childminders): their vacancy rate is no value."""
-    not_asked = pd.Series(False, index=services.index)
-    for column, values in rules.not_asked_vacancy_questions.items():
-        not_asked |= services[column].isin(values)
-    return not_asked
-
-
 def indicator_values(services: pd.DataFrame, rules: BenchmarkRules) -> pd.DataFrame:
     """Every indicator's value (a percentage, NaN where there is none) and its numerator and denominator
     (NaN wherever the value is), one row per service, in the services' order.
@@ -158,7 +149,7 @@ def indicator_values(services: pd.DataFrame, rules: BenchmarkRules) -> pd.DataFr
     have no vacancy rate whatever they answered.
     """
     parts = indicator_parts(staffing_totals(services, rules.job_roles), rules)
-    not_asked = not_asked_vacancy_questions(services, rules)
+    not_asked = group_mask(services, rules.not_asked_vacancy_questions)  # childminders
     columns = {}
     for name, (numerator, denominator) in parts.items():
         has_value = numerator.notna() & denominator.notna() & (denominator > 0)

@@ -2,7 +2,7 @@
 
 Units are the services with a current accepted return, each beside its register entry (type of care service,
 sector, council area). Childminders are not asked the vacancy questions, so they are left out of every
-table: their staff are the childminder alone, and counting them without vacancies would lower every rate.
+table: counting them without vacancies would lower every rate.
 
 - vacancy tables (by type of care service, by council area, by return year; each by sector): one unit per
   service, figures Services, Services_With_Vacancies (vacant WTE above 0 over its job roles), WTE and
@@ -31,6 +31,7 @@ from tasks.shared.cell_suppression import (
     protect,
     table_with_margins,
 )
+from tasks.shared.disclosure import group_mask
 from tasks.shared.statistical_tables import audits, percent, published_table, rounded, units_behind
 from tasks.sssc.attributes import with_register
 
@@ -89,9 +90,7 @@ def asked_services(returns: pd.DataFrame, register: pd.DataFrame, dictionary: Da
     register entry; a year's returns in, the same rows out less those not asked.
     """
     services = with_register(returns, register)
-    not_asked = pd.Series(False, index=services.index)
-    for column, values in dictionary.not_asked_vacancy_questions().items():
-        not_asked |= services[column].isin(values).fillna(False).astype(bool)
+    not_asked = group_mask(services, dictionary.not_asked_vacancy_questions())
     return services.loc[~not_asked].reset_index(drop=True)
 
 
