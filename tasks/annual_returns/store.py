@@ -22,6 +22,19 @@ ORDER = ["CSNumber", "Submitted_At", "Source_File", "Source_Line"]
 STAFFING_KEYS = ["Return_ID", "Return_Year", "CSNumber", "Current", "Late"]
 
 
+# What the register says of a service that the tables and extracts built on the returns are cut by.
+REGISTER_ATTRIBUTES = ["CSNumber", "CareService", "Subtype", "ServiceType", "Council_Area_Name"]
+
+
+def with_register(returns: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """Each current return beside its service's register entry (every return was checked against it):
+    its type, subtype, sector and council area, as the SSSC share and the statistics cut them.
+    """
+    return returns.merge(
+        register[REGISTER_ATTRIBUTES], on="CSNumber", how="inner", validate="one_to_one"
+    ).reset_index(drop=True)
+
+
 class AccountingError(RuntimeError):
     """Rows received do not add up to rows current, superseded and quarantined: something was lost."""
 

@@ -22,16 +22,6 @@ RELEASED = ["Coarsening_Level", "Service_Group", "Employer_Type", "Area", "Size_
 SHOWN = RELEASED[1:]  # the attributes a rung coarsens (the level says which rung)
 
 
-REGISTER_ATTRIBUTES = ["CSNumber", "CareService", "Subtype", "ServiceType", "Council_Area_Name"]
-
-
-def with_register(returns: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
-    """Each current return beside its service's register entry (every return was checked against it)."""
-    return returns.merge(
-        register[REGISTER_ATTRIBUTES], on="CSNumber", how="inner", validate="one_to_one"
-    ).reset_index(drop=True)
-
-
 def describe(services: pd.DataFrame, staff: pd.Series, dictionary: DataDictionary) -> pd.DataFrame:
     """Every attribute a rung may show, at every fineness, from CareService, Subtype, ServiceType,
     Council_Area_Name and a total WTE (blank where unknown).

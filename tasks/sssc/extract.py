@@ -57,7 +57,7 @@ def release(
 ) -> Released:
     """The extract of the current returns, disclosure-controlled against the public view.
 
-    services: the current accepted returns beside their register entries (attributes.with_register);
+    services: the current accepted returns beside their register entries (annual_returns.store.with_register);
     described: those services described at every fineness (attributes.describe, total WTE as the
     Datastore prints it);
     public: what the public Datastore names (the register's columns and NumberStaff as it prints them).

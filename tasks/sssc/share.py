@@ -15,13 +15,14 @@ import pandas as pd
 from carestats.dictionary import DataDictionary
 from carestats.provenance import code_version
 from tasks.annual_returns.staff import with_staff_from_returns
+from tasks.annual_returns.store import REGISTER_ATTRIBUTES, with_register
 from tasks.register.point_in_time import registered_on
 from tasks.shared.canonical_json import canonical_json
 from tasks.shared.lake_map import SsscDelivery
 from tasks.shared.published_text import csv_bytes, published_text
 from tasks.shared.quality.suites import load_suite
 from tasks.shared.statistical_tables import SUPPRESSED
-from tasks.sssc.attributes import REGISTER_ATTRIBUTES, Ladder, describe, with_register
+from tasks.sssc.attributes import Ladder, describe
 from tasks.sssc.extract import Released, release
 from tasks.sssc.tables import Tables, build_tables, staffing_units
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from carestats.dictionary import Column, DataDictionary
+from tasks.annual_returns.store import with_register
 from tasks.shared.cell_suppression import (
     SUPPRESSION,
     TOTAL,
@@ -33,7 +34,6 @@ from tasks.shared.cell_suppression import (
 )
 from tasks.shared.disclosure import group_mask
 from tasks.shared.statistical_tables import audits, percent, published_table, rounded, units_behind
-from tasks.sssc.attributes import with_register
 
 SERVICE = "CSNumber"  # what names a unit's service: the threshold counts these
 COUNT = "Services"

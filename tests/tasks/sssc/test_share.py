@@ -16,10 +16,11 @@ from carestats.collection import collection_window
 from carestats.dictionary import DICTIONARY_PATH, load_dictionary
 from simulation.annual_returns import simulate_returns
 from simulation.history import extract_tables, simulate_history
+from tasks.annual_returns.store import with_register
 from tasks.shared.lake_map import SsscDelivery
 from tasks.shared.published_text import format_decimal
 from tasks.shared.statistical_tables import SUPPRESSED
-from tasks.sssc.attributes import RELEASED, Ladder, describe, with_register
+from tasks.sssc.attributes import RELEASED, Ladder, describe
 from tasks.sssc.pseudonym import pseudonyms
 from tasks.sssc.share import Share, build_share, public_view
 from tests.support.sssc import current_returns, linkage_matches
