@@ -24,12 +24,12 @@ from tasks.shared.excel.sheets import (
     WRAP,
     TooManyRowsError,
     add_definitions_sheet,
+    document_bytes,
     fit_row_heights,
     font,
     set_print,
     table_ref,
     typed_values,
-    workbook_bytes,
     write_sheet_title,
     write_table_sheet,
 )
@@ -187,15 +187,8 @@ def build_workbook(
     _write_cover(
         cover, dictionary, title, as_at, len(text), wb.sheetnames, changes, result.pivots_skipped, simulated
     )
-    wb.active = cover
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = ws is cover
-
     stamp = dt.datetime.combine(as_at, dt.time()) if as_at else FIXED_TIMESTAMP
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.title, wb.properties.creator, wb.properties.lastModifiedBy = title, "carestats", "carestats"
-    wb.properties.language = "en-GB"
-    result.data = workbook_bytes(wb)
+    result.data = document_bytes(wb, title, stamp, opens_on=cover)
     result.sheets = wb.sheetnames
     return result
 

@@ -26,9 +26,9 @@ from tasks.shared.disclosure import group_mask
 from tasks.shared.excel.sheets import (
     TABLE_TOP_ROW,
     add_definitions_sheet,
+    document_bytes,
     set_print,
     typed_values,
-    workbook_bytes,
     write_sheet_title,
     write_table_sheet,
 )
@@ -361,8 +361,4 @@ def benchmark_workbook(
         DEFINITIONS_SHEET,
         DEFINITIONS_TABLE,
     )
-    stamp = dt.datetime(return_year - 1, 12, 31)  # the day the returns describe
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.title, wb.properties.creator, wb.properties.lastModifiedBy = title, "carestats", "carestats"
-    wb.properties.language = "en-GB"
-    return workbook_bytes(wb)
+    return document_bytes(wb, title, dt.datetime(return_year - 1, 12, 31))  # the day the returns describe

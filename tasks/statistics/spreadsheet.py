@@ -21,11 +21,11 @@ from carestats.dictionary import Column, DataDictionary
 from tasks.shared.excel.sheets import (
     TABLE_TOP_ROW,
     WRAP,
+    document_bytes,
     fit_row_heights,
     font,
     set_print,
     typed_values,
-    workbook_bytes,
     write_sheet_title,
     write_table_sheet,
 )
@@ -171,14 +171,7 @@ def build_workbook(
     )
     _write_contents(contents, sheets, titles)
     _write_cover(cover, dictionary, title, return_year, bulletin, simulated)
-    wb.active = cover
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = ws is cover
-    stamp = dt.datetime(return_year - 1, 12, 31)
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.title, wb.properties.creator, wb.properties.lastModifiedBy = title, "carestats", "carestats"
-    wb.properties.language = "en-GB"
-    return workbook_bytes(wb)
+    return document_bytes(wb, title, dt.datetime(return_year - 1, 12, 31), opens_on=cover)
 
 
 def _write_table(ws: Worksheet, table: pd.DataFrame, figures: list[Column], name: str) -> None:

@@ -329,6 +329,21 @@ def _overflow(ws: Worksheet) -> float:
     )
 
 
+def document_bytes(wb: Workbook, title: str, day: dt.datetime, opens_on: Worksheet | None = None) -> bytes:
+    """A published workbook's bytes: titled, in British English, by carestats, dated `day` (the day its
+    data describes, never the day it was written: the same data, the same bytes), and opening on
+    `opens_on` (its cover) when given.
+    """
+    if opens_on is not None:
+        wb.active = opens_on
+        for ws in wb.worksheets:
+            ws.sheet_view.tabSelected = ws is opens_on
+    wb.properties.created = wb.properties.modified = day
+    wb.properties.title, wb.properties.creator, wb.properties.lastModifiedBy = title, "carestats", "carestats"
+    wb.properties.language = "en-GB"
+    return workbook_bytes(wb)
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
     """Save without openpyxl's own timestamps, then give every zip entry the same fixed date."""
     buffer = io.BytesIO()
