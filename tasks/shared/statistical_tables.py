@@ -15,7 +15,9 @@ import pandas as pd
 
 from carestats.dictionary import Column
 from tasks.shared.cell_suppression import (
+    PRIMARY,
     PUBLISHED,
+    SECONDARY,
     SUPPRESSION,
     TOTAL,
     ProtectedTable,
@@ -88,6 +90,13 @@ def published_table(
         )
         out[column.name] = shown.fillna(not_applicable).mask(hidden, SUPPRESSED)
     return pd.DataFrame(out)
+
+
+def suppression_counts(table: ProtectedTable) -> dict[str, int]:
+    """How many of a table's cells (margins included) are suppressed, primary and secondary: what a run and
+    a disclosure report say disclosure control did."""
+    status = table.cells[SUPPRESSION]
+    return {PRIMARY: int((status == PRIMARY).sum()), SECONDARY: int((status == SECONDARY).sum())}
 
 
 def audits(protected: Sequence[ProtectedTable], protection: float) -> dict[str, pd.DataFrame]:

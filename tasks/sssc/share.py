@@ -21,7 +21,7 @@ from tasks.shared.canonical_json import canonical_json
 from tasks.shared.lake_map import SsscDelivery
 from tasks.shared.published_text import csv_bytes, published_text
 from tasks.shared.quality.suites import load_suite
-from tasks.shared.statistical_tables import SUPPRESSED
+from tasks.shared.statistical_tables import SUPPRESSED, suppression_counts
 from tasks.sssc.attributes import Ladder, describe
 from tasks.sssc.extract import Released, release
 from tasks.sssc.tables import Tables, build_tables, staffing_units
@@ -154,8 +154,7 @@ def disclosure_report(
         "tables": {
             table.spec.name: {
                 "cells": len(table.cells),
-                "primary": int((table.cells["Suppression"] == "primary").sum()),
-                "secondary": int((table.cells["Suppression"] == "secondary").sum()),
+                **suppression_counts(table),
                 "recoverable": int(tables.audits[table.spec.name]["recoverable"].sum()),
                 "min_cell_services": disclosure["min_cell_services"],
                 "protection": disclosure["protection"],

@@ -19,12 +19,13 @@ from carestats.dictionary import DataDictionary, load_dictionary
 from carestats.policies import retry_transient_only
 from carestats.provenance import code_version
 from tasks.annual_returns.steps import stored_years
-from tasks.shared.cell_suppression import PRIMARY, SECONDARY, SUPPRESSION
+from tasks.shared.cell_suppression import PRIMARY, SECONDARY
 from tasks.shared.lake import PublishOutcome, open_lake
 from tasks.shared.lake_map import RegisterExtract, ReturnStatistics
 from tasks.shared.publication import with_manifest
 from tasks.shared.published_text import csv_bytes
 from tasks.shared.quality.results import QualityReport
+from tasks.shared.statistical_tables import suppression_counts
 from tasks.statistics.bulletin import build_bulletin, quoted_figures
 from tasks.statistics.spreadsheet import build_workbook
 from tasks.statistics.tables import TREND, StatisticsTables, asked_services, build_tables, headline
@@ -56,13 +57,7 @@ def trend_years(tables: StatisticsTables) -> list[int]:
 
 def suppressed_cells(tables: StatisticsTables) -> dict[str, dict[str, int]]:
     """Each table's suppressed cells, primary and secondary (margins included)."""
-    return {
-        table.spec.name: {
-            PRIMARY: int((table.cells[SUPPRESSION] == PRIMARY).sum()),
-            SECONDARY: int((table.cells[SUPPRESSION] == SECONDARY).sum()),
-        }
-        for table in tables.protected
-    }
+    return {table.spec.name: suppression_counts(table) for table in tables.protected}
 
 
 def build_publication(
